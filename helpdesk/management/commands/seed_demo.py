@@ -1,0 +1,47 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from helpdesk.seeding import Seeder
+from helpdesk.seeding import accounts as seed_accounts
+from helpdesk.seeding import lifecycle as seed_lifecycle
+from lifecycle.models import Customer
+
+# One step per app, in dependency order; each later capability adds its own.
+STEPS = [seed_accounts, seed_lifecycle]
+
+
+class Command(BaseCommand):
+    help = "Load realistic, reproducible demo data (idempotent: a second run adds nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=2000)
+        parser.add_argument("--customers", type=int, default=None, help="Default: tickets / 5.")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed with DEBUG off (benchmark databases only: it makes users with known passwords).",
+        )
+
+    def handle(self, *args, tickets: int, customers: int | None, seed: int, allow_production: bool, **opts):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("Refusing to load demo users in production mode (DEBUG is off).")
+        if tickets < 0 or (customers is not None and customers < 1):
+            raise CommandError("--tickets must be 0 or more and --customers 1 or more.")
+        if Customer.objects.exists():
+            self.stdout.write("Demo data is already loaded; nothing added.")
+            return
+        seeder = Seeder(
+            tickets=tickets,
+            customers=customers or max(1, tickets // 5),
+            seed=seed,
+            log=lambda line: self.stdout.write(f"  {line}"),
+        )
+        started = time.monotonic()
+        for step in STEPS:
+            with transaction.atomic():
+                step.seed(seeder)
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f}s."))

@@ -1,0 +1,138 @@
+"""Demo and benchmark data: realistic, reproducible, fast.
+
+`manage.py seed_demo` calls one module per app, in dependency order. Seeding writes in bulk
+(COPY on PostgreSQL, batched INSERTs elsewhere) rather than through the services, because it
+makes history that already happened; every row it writes is one a service could have written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, models
+from django.utils import timezone
+
+from .texts import LANGUAGES
+
+
+@dataclass
+class Seeder:
+    """What every app's seeding step gets: the options, a seeded RNG and bulk writers."""
+
+    tickets: int
+    customers: int
+    seed: int
+    now: datetime = field(default_factory=timezone.now)
+    years: int = 2
+    log: callable = print
+    # Filled by the steps, for the steps after them.
+    ids: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    @property
+    def start(self) -> datetime:
+        return self.now - timedelta(days=365 * self.years)
+
+    def random_instant(self, rng: random.Random | None = None) -> datetime:
+        rng = rng or self.rng
+        span = (self.now - self.start).total_seconds()
+        # More recent days are busier: a gentle growth curve.
+        return self.start + timedelta(seconds=span * (rng.random() ** 0.8))
+
+    def language(self, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
+        codes, weights = zip(*[(code, lang.weight) for code, lang in LANGUAGES.items()], strict=True)
+        return rng.choices(codes, weights)[0]
+
+    def insert(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        """Insert `rows` (tuples in `columns` order) into `model`'s table, as fast as the backend allows."""
+        fields = [model._meta.get_field(c) for c in columns]
+        names = [f.column for f in fields]
+        if connection.vendor == "postgresql":
+            return _copy_rows(model._meta.db_table, names, fields, rows)
+        return _insert_rows(model._meta.db_table, names, fields, rows)
+
+    def next_id(self, model: type[models.Model]) -> int:
+        last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return (last or 0) + 1
+
+    def reset_sequence(self, model: type[models.Model]) -> None:
+        """After inserting explicit ids, move the PostgreSQL sequence past them."""
+        if connection.vendor != "postgresql":
+            return
+        table, pk = model._meta.db_table, model._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{pk}'), "  # noqa: S608 - names from models
+                f"COALESCE((SELECT MAX({pk}) FROM {table}), 1))"
+            )
+
+
+def _db_value(field: models.Field, value):
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return json.dumps(value)
+    return value
+
+
+def _copy_rows(table: str, names: list[str], fields: list[models.Field], rows: Iterable[Sequence]) -> int:
+    count, buffer = 0, io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> None:
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                buffer,
+            )
+        buffer.seek(0)
+        buffer.truncate()
+
+    for row in rows:
+        writer.writerow(
+            "\\N" if v is None else _csv_value(_db_value(f, v)) for f, v in zip(fields, row, strict=True)
+        )
+        count += 1
+        if count % 50_000 == 0:
+            flush()
+    flush()
+    return count
+
+
+def _csv_value(value):
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _insert_rows(table: str, names: list[str], fields: list[models.Field], rows: Iterable[Sequence]) -> int:
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
+    count, batch = 0, []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(
+                [
+                    f.get_db_prep_value(v, connection) if v is not None else None
+                    for f, v in zip(fields, row, strict=True)
+                ]
+            )
+            if len(batch) >= 5_000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
