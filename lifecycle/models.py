@@ -116,3 +116,92 @@ class CustomerExternalId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}"
+
+
+class TouchpointEvent(models.Model):
+    """Something a customer did or that happened to them, with its own time.
+
+    Recorded once per (source, idempotency_key): a re-delivered event records nothing new.
+    """
+
+    class Type(models.TextChoices):
+        VISITED = "visited", "Visited"
+        SUBSCRIBED = "subscribed", "Subscribed"
+        CAMPAIGN_CLICK = "campaign_click", "Campaign click"
+        SIGNED_UP = "signed_up", "Signed up"
+        TRIAL_STARTED = "trial_started", "Trial started"
+        LEAD_CREATED = "lead_created", "Lead created"
+        PRESALES_QUESTION = "presales_question", "Pre-sales question"
+        PURCHASE = "purchase", "Purchase"
+        SUBSCRIPTION_STARTED = "subscription_started", "Subscription started"
+        RENEWAL = "renewal", "Renewal"
+        NPS = "nps", "NPS answer"
+        REFERRAL = "referral", "Referral"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUND = "refund", "Refund and leave"
+        SUPPORT_TICKET = "support_ticket", "Support ticket opened"
+        OTHER = "other", "Other"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=64, default="helpdesk")
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="lifecycle_event_idem_uniq",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="lifecycle_event_cust_idx"),
+            models.Index(fields=["type", "occurred_at"], name="lifecycle_event_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class StageChange(models.Model):
+    """One move of a customer between stages, at the time it happened (not when we learnt it).
+
+    The rows with `superseded_at` null are the customer's history; ordering by
+    (occurred_at, id) replays it, and its last `to_stage` is the customer's current stage.
+    A late event that changes the past supersedes the affected rows and appends new ones,
+    so the table is append-only for readers that follow it by id (the KPI workers).
+    """
+
+    class Cause(models.TextChoices):
+        EVENT = "event", "Event"
+        RULE = "rule", "Rule"
+        PERSON = "person", "Person"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, null=True, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    cause = models.CharField(max_length=8, choices=Cause.choices)
+    event = models.ForeignKey(
+        TouchpointEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="stage_changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "occurred_at", "id"], name="lifecycle_stage_cust_idx"),
+            models.Index(fields=["to_stage", "occurred_at"], name="lifecycle_stage_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '∅'} → {self.to_stage} @ {self.occurred_at:%Y-%m-%d}"
