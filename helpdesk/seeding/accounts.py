@@ -13,7 +13,7 @@ EXTRA_AGENTS = 11
 
 def seed(seeder: Seeder) -> None:
     password = make_password(DEMO_PASSWORD)
-    groups = {g.name: g for g in Group.objects.filter(name__in=roles.STAFF_ROLES)}
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.STAFF_ROLES}
     people = [
         ("agent", "Ada", "Agent", [roles.AGENT]),
         ("manager", "Max", "Manager", [roles.MANAGER]),

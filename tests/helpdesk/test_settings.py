@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The test process's own settings must not leak into the process under test.
+STRIPPED = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in STRIPPED}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
