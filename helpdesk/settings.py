@@ -132,6 +132,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Apps above lifecycle contribute to the customer page and to merges through these hooks,
+# so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
+LIFECYCLE_TIMELINE_PROVIDERS: list[str] = []
+LIFECYCLE_MERGE_HANDLERS: list[str] = []
+
 # Auth
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
