@@ -14,5 +14,7 @@ urlpatterns = [
     path("portal/", include("tickets.portal_urls")),
     path("customers/", include("lifecycle.urls")),
     path("dashboard/", include("kpis.urls")),
+    path("api/", include("helpdesk.api_urls")),
+    path("settings/api-tokens/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
