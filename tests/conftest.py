@@ -8,6 +8,7 @@ REQUIRE_SERVICES=1).
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from helpdesk.celery import app as celery_app
@@ -33,6 +34,7 @@ def _isolated_services(request, settings):
         yield
         return
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()  # local-memory caches outlive the settings override; start each test empty
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

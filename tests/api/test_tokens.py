@@ -49,7 +49,7 @@ def test_revoked_and_expired_tokens_are_refused(agent):
     token, raw = api_token_create(name="Old", user=agent, scopes=["all"])
     api_token_revoke(token=token)
     assert token_client(raw).get("/api/v1/me/").status_code == 401
-    token2, raw2 = api_token_create(
+    _, raw2 = api_token_create(
         name="Exp", user=agent, scopes=["all"], expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert token_client(raw2).get("/api/v1/me/").status_code == 401
