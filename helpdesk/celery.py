@@ -58,6 +58,8 @@ app.conf.update(
 # The beat schedule is kept here, in code: one entry per periodic task of every app.
 app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
+    "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep", "schedule": 10.0},
+    "api-idempotency-prune": {"task": "api.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=15)},
 }
 app.autodiscover_tasks()
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "lifecycle",
     "tickets",
     "kpis",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
 LIFECYCLE_TIMELINE_PROVIDERS: list[str] = []
 LIFECYCLE_MERGE_HANDLERS: list[str] = []
+
+# Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 
 # Auth
 AUTH_PASSWORD_VALIDATORS = [

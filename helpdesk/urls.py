@@ -16,5 +16,6 @@ urlpatterns = [
     path("dashboard/", include("kpis.urls")),
     path("api/", include("helpdesk.api_urls")),
     path("settings/api-tokens/", include("api.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
