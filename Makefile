@@ -64,5 +64,10 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A helpdesk beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
+# PostgreSQL and Redis from DATABASE_URL/REDIS_URL; BENCH_TICKETS (default 1000000) sizes the data.
+bench: install
+	@mkdir -p var/bench
+	DEBUG=0 $(PY) -m bench
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor var

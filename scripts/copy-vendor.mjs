@@ -12,6 +12,7 @@ const files = {
   "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
   "bootstrap/dist/css/bootstrap.min.css.map": "bootstrap/bootstrap.min.css.map",
   "bootstrap/dist/css/bootstrap.rtl.min.css": "bootstrap/bootstrap.rtl.min.css",
+  "bootstrap/dist/css/bootstrap.rtl.min.css.map": "bootstrap/bootstrap.rtl.min.css.map",
   "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
   "bootstrap/dist/js/bootstrap.bundle.min.js.map": "bootstrap/bootstrap.bundle.min.js.map",
   "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
@@ -20,6 +21,7 @@ const files = {
   "@alpinejs/csp/dist/cdn.min.js": "alpinejs/alpine-csp.min.js",
   "@alpinejs/focus/dist/cdn.min.js": "alpinejs/alpine-focus.min.js",
   "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+  "chart.js/dist/chart.umd.min.js.map": "chartjs/chart.umd.min.js.map",
 };
 
 rmSync(vendor, { recursive: true, force: true });

@@ -52,3 +52,16 @@ def test_check_deploy_is_clean_in_production_mode():
 def test_development_mode_starts_without_secret_key():
     result = run_manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_static_files_collect_with_manifest(tmp_path):
+    result = run_manage(
+        "collectstatic",
+        "--noinput",
+        "-v0",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
