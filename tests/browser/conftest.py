@@ -45,13 +45,26 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def watch_console(page) -> list[str]:
+    """Collect script errors and Content-Security-Policy violations the page reports."""
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return problems
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    problems = watch_console(page)
     yield page
     context.close()
+    # A page that works only without the Content-Security-Policy, or throws, fails its test.
+    assert not problems, "\n".join(problems)
 
 
 def screenshot(page, name: str) -> Path:

@@ -23,3 +23,9 @@ def test_admin_creates_and_revokes_a_token(page, admin_user):
     page.get_by_role("button", name="Revoke Shop").click()
     assert page.get_by_role("alert").first.inner_text().startswith("Token “Shop” was revoked")
     screenshot(page, "api-tokens")
+
+
+def test_api_docs_render_under_the_content_security_policy(page):
+    page.goto("/api/docs/")
+    page.get_by_text("Helpdesk API").first.wait_for()
+    screenshot(page, "api-docs")

@@ -40,3 +40,11 @@ def test_readyz_reports_pending_migrations(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["migrations"]
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-eval'" not in policy
+    assert "frame-ancestors 'none'" in policy
