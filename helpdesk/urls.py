@@ -7,10 +7,21 @@ from accounts import views as account_views
 
 from . import health
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin); resolved per request
+    because the hashed static name exists only after collectstatic."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconView.as_view()),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("tickets/", include("tickets.urls")),
