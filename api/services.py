@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 from helpdesk import roles
 
 from .models import ApiToken, hash_token, new_raw_token
@@ -39,11 +41,19 @@ def api_token_create(
         created_by=by,
         expires_at=expires_at,
     )
+    audit_record(
+        action=AuditEntry.Action.TOKEN_CREATED,
+        actor=by,
+        target=token,
+        details={"acts_as": user.get_username(), "scopes": scopes},
+    )
     return token, raw
 
 
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(action=AuditEntry.Action.TOKEN_REVOKED, actor=by, target=token)
     return token

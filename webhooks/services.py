@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 from lifecycle.models import StageChange
 from tickets.models import TicketEvent
 
@@ -37,25 +39,45 @@ def _clean_events(events: list[str]) -> list[str]:
 @transaction.atomic
 def endpoint_create(*, url: str, events: list[str], by=None, description: str = "") -> Endpoint:
     target_check(url)
-    return Endpoint.objects.create(
+    endpoint = Endpoint.objects.create(
         url=url, events=_clean_events(events), description=description, created_by=by
     )
+    audit_record(
+        action=AuditEntry.Action.WEBHOOK_CHANGED,
+        actor=by,
+        target=endpoint,
+        details={"change": "created", "events": endpoint.events},
+    )
+    return endpoint
 
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint: Endpoint, events: list[str], is_active: bool, description: str = ""
+    *, endpoint: Endpoint, events: list[str], is_active: bool, description: str = "", by=None
 ) -> Endpoint:
     endpoint.events = _clean_events(events)
     endpoint.is_active = is_active
     endpoint.description = description
     endpoint.save(update_fields=["events", "is_active", "description"])
+    audit_record(
+        action=AuditEntry.Action.WEBHOOK_CHANGED,
+        actor=by,
+        target=endpoint,
+        details={"change": "updated", "events": endpoint.events, "active": is_active},
+    )
     return endpoint
 
 
-def endpoint_rotate_secret(*, endpoint: Endpoint) -> Endpoint:
+@transaction.atomic
+def endpoint_rotate_secret(*, endpoint: Endpoint, by=None) -> Endpoint:
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret"])
+    audit_record(
+        action=AuditEntry.Action.WEBHOOK_CHANGED,
+        actor=by,
+        target=endpoint,
+        details={"change": "secret rotated"},
+    )
     return endpoint
 
 

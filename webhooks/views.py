@@ -50,7 +50,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = EndpointEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint_update(endpoint=endpoint, **form.cleaned_data)
+            endpoint_update(endpoint=endpoint, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -64,7 +64,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(roles.ADMIN)
 def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    endpoint_rotate_secret(endpoint=get_object_or_404(Endpoint, pk=pk))
+    endpoint_rotate_secret(endpoint=get_object_or_404(Endpoint, pk=pk), by=request.user)
     messages.success(request, "A new signing secret is in use from now on.")
     return redirect("webhooks:endpoint_detail", pk=pk)
 
