@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("login/verify/", views.login_verify, name="login_verify"),
+    path("two-factor/", views.two_factor_settings, name="two_factor"),
 ]
