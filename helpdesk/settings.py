@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "helpdesk.middleware.EagerSweepMiddleware",
 ]
 
 # The benchmark's view of each request's server time and queries (see helpdesk/middleware.py).
@@ -148,6 +149,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
 LIFECYCLE_TIMELINE_PROVIDERS: list[str] = []
 LIFECYCLE_MERGE_HANDLERS: list[str] = []
+
+# Sweeps run after write requests when tasks run eagerly (no worker, no beat): see EagerSweepMiddleware.
+EAGER_SWEEPS = env.list("EAGER_SWEEPS", default=[] if REDIS_URL else ["webhooks.tasks.webhooks_sweep"])
 
 # Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

@@ -174,3 +174,12 @@ def test_target_is_checked_again_at_delivery(receiver, settings):
 def test_unknown_event_types_are_refused(receiver):
     with pytest.raises(ValidationError):
         endpoint_create(url=receiver.url, events=["ticket.deleted"])
+
+
+def test_embedded_mode_delivers_after_a_write_request(client, agent, receiver, settings):
+    settings.EAGER_SWEEPS = ["webhooks.tasks.webhooks_sweep"]
+    endpoint_create(url=receiver.url, events=["ticket.created"])
+    make_ticket()
+    client.force_login(agent)
+    client.post("/accounts/logout/")
+    assert [r["json"]["type"] for r in receiver.requests] == ["ticket.created"]
