@@ -85,33 +85,56 @@ def _json_text(value) -> str:
 
 
 def _copy_rows(table: str, names: list[str], fields: list[models.Field], rows: Iterable[Sequence]) -> int:
-    # Values go to csv as they are (str() of a datetime, a bool or a Decimal is valid PostgreSQL
-    # input); only None (-> \N) and JSON columns need converting, so each row costs little.
-    count, buffer = 0, io.StringIO()
-    writer = csv.writer(buffer)
-    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    null = "\\N"
+    """One streaming COPY: rows are turned into CSV as PostgreSQL asks for more, so a lazy `rows`
+    is generated while the server is still storing the rows sent before (two cores work at once)."""
+    stream = _CsvStream(rows, [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)])
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", stream, 1 << 16
+        )
+    return stream.count
 
-    def flush() -> None:
-        buffer.seek(0)
-        with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
+
+class _CsvStream:
+    """A file-like reader of CSV text made from `rows` on demand.
+
+    Values go to csv as they are (str() of a datetime, a bool or a Decimal is valid PostgreSQL
+    input); only None (-> \\N) and JSON columns need converting, so each row costs little.
+    """
+
+    BATCH = 512
+
+    def __init__(self, rows: Iterable[Sequence], json_columns: list[int]):
+        self.rows = iter(rows)
+        self.json_columns = json_columns
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+        self.count = 0
+
+    def read(self, size: int = -1) -> str:
+        buffer, writer, null = self.buffer, self.writer, "\\N"
+        json_columns = self.json_columns
+        while size < 0 or buffer.tell() < size:
+            batch = []
+            for row in self.rows:
+                row = [null if v is None else v for v in row]
+                for i in json_columns:
+                    if row[i] is not null:
+                        row[i] = _json_text(row[i])
+                batch.append(row)
+                if len(batch) == self.BATCH:
+                    break
+            if not batch:
+                break
+            writer.writerows(batch)
+            self.count += len(batch)
+        data = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+        return data
 
-    for row in rows:
-        row = [null if v is None else v for v in row]
-        for i in json_columns:
-            if row[i] is not null:
-                row[i] = _json_text(row[i])
-        writer.writerow(row)
-        count += 1
-        if count % 50_000 == 0:
-            flush()
-    flush()
-    return count
+    def readline(self, size: int = -1) -> str:  # psycopg2 only calls read(); this completes the file API
+        return self.read(size)
 
 
 def _insert_rows(table: str, names: list[str], fields: list[models.Field], rows: Iterable[Sequence]) -> int:

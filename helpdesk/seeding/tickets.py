@@ -25,7 +25,7 @@ from tickets.sanitize import text_to_html
 from . import Json, Seeder
 from .texts import LANGUAGES
 
-CHUNK = 20_000
+CHUNK = 50_000
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
 TEAMS = ("Billing", "Technical support", "Shipping", "Customer success")
@@ -344,12 +344,11 @@ class _Generator:
         }
 
     def chunk(self, first: int, last: int) -> None:
-        self.tickets, self.messages, self.events = [], [], []
+        """Tickets stream to the database while they are made (filling the other tables' rows)."""
+        self.messages, self.events = [], []
         self.ratings, self.tag_rows, self.touchpoints = [], [], []
-        for i in range(first, last):
-            _Story(self, i).play()
         insert = self.seeder.insert
-        insert(Ticket, TICKET_COLUMNS, self.tickets)
+        insert(Ticket, TICKET_COLUMNS, (_Story(self, i).play() for i in range(first, last)))
         insert(Message, MESSAGE_COLUMNS, self.messages)
         insert(TicketEvent, EVENT_COLUMNS, self.events)
         insert(SatisfactionRating, ["id", "ticket", "score", "comment", "created_at"], self.ratings)
@@ -414,7 +413,7 @@ class _Story:
         )
         self.team, members = gen.pick(gen.teams)
         self.agent = gen.pick(members)
-        self.assignee = self.agent if (self.outbound or self.random() < 0.3) else None
+        self.assignee = self.agent if (self.outbound or self.random() < 0.7) else None
         self.priority = gen.pick(PRIORITIES)
         self.status = "pending" if self.outbound else "new"
         self.solved_at = self.first_reply = None
@@ -469,7 +468,7 @@ class _Story:
         self.status, self.updated = to, max(self.updated, t)
         self.event("status", actor, STATUS_JSON[before], STATUS_JSON[to], t)
 
-    def play(self) -> None:
+    def play(self) -> tuple:
         self.open()
         if self.spam:
             self.updated = self.t0 + 10 * MINUTE
@@ -478,7 +477,7 @@ class _Story:
             t = self.answer(self.t0)
             t = t and self.wait_for_customer(t)
             t = t and self.resolve(t)
-        self.rows()
+        return self.rows()
 
     def open(self) -> None:
         gen, random = self.gen, self.random
@@ -587,25 +586,23 @@ class _Story:
         self.gen.ratings.append((self.gen.take("rating"), self.tid, score, "", self.fmt(t)))
         self.event("rated", None, None, score, t)
 
-    def rows(self) -> None:
+    def rows(self) -> tuple:
+        """The ticket's own row; its tags and touchpoint go to the generator's lists."""
         gen, fmt = self.gen, self.fmt
         direction = "outbound" if self.outbound else "inbound"
         first_due, resolution_due = gen.due(self.priority, direction, self.t0)
         subject = gen.pick(self.subjects).replace("{n}", str(100000 + self.tid))
-        gen.tickets.append(
-            (
-                self.tid, subject, self.customer, gen.emails.get(self.customer, ""), self.team, self.assignee,
-                self.status, self.priority, self.channel, direction, self.type, self.lang,
-                gen.stage_at(self.customer, self.t0), first_due and fmt(first_due), fmt(resolution_due),
-                self.first_reply and fmt(self.first_reply), self.solved_at and fmt(self.solved_at),
-                fmt(self.last_message), None, self.spam, fmt(self.t0),
-                fmt(max(self.updated, self.last_message)),
-            )
-        )  # fmt: skip
         gen.tag_rows.extend((self.tid, tag) for tag in self.tag_ids)
         gen.touchpoints.append(
             (self.customer, "support_ticket", fmt(self.t0), "helpdesk", f"ticket:{self.tid}",
              {"ticket": self.tid, "channel": self.channel, "direction": direction}, gen.recorded)
+        )  # fmt: skip
+        return (
+            self.tid, subject, self.customer, gen.emails.get(self.customer, ""), self.team, self.assignee,
+            self.status, self.priority, self.channel, direction, self.type, self.lang,
+            gen.stage_at(self.customer, self.t0), first_due and fmt(first_due), fmt(resolution_due),
+            self.first_reply and fmt(self.first_reply), self.solved_at and fmt(self.solved_at),
+            fmt(self.last_message), None, self.spam, fmt(self.t0), fmt(max(self.updated, self.last_message)),
         )  # fmt: skip
 
 
