@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
+from helpdesk import roles
 from lifecycle.models import Customer, CustomerEmail, TouchpointEvent
 from tickets.models import CannedReply, Message, SatisfactionRating, SLAPolicy, Tag, Team, Ticket, TicketEvent
 from tickets.sanitize import text_to_html
@@ -180,8 +181,10 @@ def _teams(seeder: Seeder) -> dict[int, list[int]]:
             picked = [teams[i % len(teams)], *picked[1:]]
         for team in dict.fromkeys(picked):
             members[team.pk].append(agent_id)
+    reviewers = list(User.objects.filter(groups__name=roles.QA_REVIEWER).values_list("pk", flat=True))
     for team in teams:
         team.members.add(*members[team.pk])
+        team.qa_reviewers.add(*reviewers)
         if members[team.pk]:
             team.leads.add(members[team.pk][0])
     seeder.ids["teams"] = [t.pk for t in teams]
