@@ -338,7 +338,13 @@ class _Generator:
             Ticket.tags.through: seeder.next_id(Ticket.tags.through),
         }
         self.counts = {"messages": 0, "events": 0, "ratings": 0}
-        self.portal_tickets = min(6, seeder.tickets)
+        # Creation times in id order (HD-1 is the oldest), busier towards now; the demo portal
+        # customer gets the tickets nearest to 4, 8, ... 24 days ago.
+        span, rng = self.now - self.start, seeder.rng
+        self.times = sorted(self.start + span * rng.random() ** 0.8 for _ in range(seeder.tickets))
+        self.portal = {
+            min(seeder.tickets - 1, bisect_left(self.times, self.now - k * 4 * DAY)) for k in range(1, 7)
+        }
         self.sla = {p: (f * MINUTE, r * MINUTE) for p, (f, r) in SLA.items()}
         self.message_after = {
             (k, s): Json(json.dumps({"kind": k, "sender": s}))
@@ -347,13 +353,14 @@ class _Generator:
         }
 
     def chunk(self, first: int, last: int) -> None:
-        """Tickets stream to the database while they are made (filling the other tables' rows)."""
-        self.messages, self.events = [], []
+        """The event log (the largest table) streams to the database while the tickets are made;
+        the other tables' rows are collected meanwhile and written after."""
+        self.tickets, self.messages = [], []
         self.ratings, self.tag_rows, self.touchpoints = [], [], []
         insert = self.seeder.insert
-        insert(Ticket, TICKET_COLUMNS, (_Story(self, i).play() for i in range(first, last)))
+        self.counts["events"] += insert(TicketEvent, EVENT_COLUMNS, self._stories(first, last))
+        insert(Ticket, TICKET_COLUMNS, self.tickets)
         insert(Message, MESSAGE_COLUMNS, self.messages)
-        insert(TicketEvent, EVENT_COLUMNS, self.events)
         insert(SatisfactionRating, ["id", "ticket", "score", "comment", "created_at"], self.ratings)
         insert(Ticket.tags.through, ["ticket", "tag"], self.tag_rows)
         insert(
@@ -362,8 +369,14 @@ class _Generator:
             self.touchpoints,
         )
         self.counts["messages"] += len(self.messages)
-        self.counts["events"] += len(self.events)
         self.counts["ratings"] += len(self.ratings)
+
+    def _stories(self, first: int, last: int):
+        """Play each ticket's story, keep its row, and hand out its events."""
+        for i in range(first, last):
+            self.events = []
+            self.tickets.append(_Story(self, i).play())
+            yield from self.events
 
     def take(self, kind: str) -> int:
         value = self.next[kind]
@@ -398,17 +411,14 @@ class _Story:
         self.gen, self.random, fmt = gen, gen.random, gen.clock
         self.fmt = fmt
         self.tid = gen.take("ticket")
-        portal = i < gen.portal_tickets
+        portal = i in gen.portal
         self.customer = (
             gen.customers[0] if portal else gen.customers[int(self.random() ** 1.3 * len(gen.customers))]
         )
         lang = gen.langs.get(self.customer) or "en"
         self.lang = lang if lang in gen.texts.by_lang else "en"
         self.subjects, self.bodies, self.replies = gen.texts.by_lang[self.lang]
-        if portal:  # the demo portal customer's tickets: the last few weeks
-            self.t0 = gen.now - (i + 1) * 4 * DAY - self.random() * DAY
-        else:
-            self.t0 = gen.start + (gen.now - gen.start) * (self.random() ** 0.8)
+        self.t0 = gen.times[i]
         self.channel = "portal" if portal else gen.pick(CHANNELS)
         self.outbound = not portal and self.random() < 0.12
         self.spam = (
@@ -430,7 +440,7 @@ class _Story:
     def message(self, kind: str, sender: str, author, text: tuple[str, str], t: float) -> None:
         gen = self.gen
         mid = gen.take("message")
-        ext = f"<seed-{mid}@helpdesk.localhost>" if self.channel == "email" and kind == "public" else ""
+        ext = f"<seed-{mid:012d}@helpdesk.localhost>" if self.channel == "email" and kind == "public" else ""
         delivery = "sent" if ext and sender == "agent" else ""
         stamp = self.fmt(t)
         gen.messages.append(
