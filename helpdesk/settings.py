@@ -147,8 +147,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Apps above lifecycle contribute to the customer page and to merges through these hooks,
 # so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
-LIFECYCLE_TIMELINE_PROVIDERS: list[str] = []
-LIFECYCLE_MERGE_HANDLERS: list[str] = []
+LIFECYCLE_TIMELINE_PROVIDERS: list[str] = ["tickets.timeline.customer_timeline_items"]
+LIFECYCLE_MERGE_HANDLERS: list[str] = ["tickets.services.customer_tickets_move"]
+
+# Ticket attachments: the largest file and the most files on one message.
+TICKETS_MAX_ATTACHMENT_BYTES = env.int("TICKETS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+TICKETS_MAX_ATTACHMENTS_PER_MESSAGE = env.int("TICKETS_MAX_ATTACHMENTS_PER_MESSAGE", default=10)
 
 # Sweeps run after write requests when tasks run eagerly (no worker, no beat): see EagerSweepMiddleware.
 EAGER_SWEEPS = env.list("EAGER_SWEEPS", default=[] if REDIS_URL else ["webhooks.tasks.webhooks_sweep"])
