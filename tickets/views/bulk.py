@@ -20,6 +20,12 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(target if safe and target.startswith("/tickets/") else "tickets:queue")
 
 
+def _skipped_note(changed: int, tickets: list) -> str:
+    if changed == len(tickets):
+        return ""
+    return " The others already had these values or refused them (closed, merged, status not allowed)."
+
+
 @require_POST
 @role_required(*WORKSPACE_ROLES)
 def bulk_update(request: HttpRequest) -> HttpResponse:
@@ -35,5 +41,9 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Updated {changed} of {len(tickets)} selected tickets.")
+        report = messages.success if changed == len(tickets) else messages.warning
+        report(
+            request,
+            f"Updated {changed} of {len(tickets)} selected tickets." + _skipped_note(changed, tickets),
+        )
     return _back(request)
