@@ -32,7 +32,7 @@ def customer_timeline_items(*, customer: Customer, limit: int) -> list[TimelineI
     ratings = (
         SatisfactionRating.objects.filter(ticket__customer=customer, ticket__is_spam=False)
         .select_related("ticket")
-        .only("score", "comment", "created_at", "ticket__pk", "ticket__subject")
+        .only("score", "comment", "created_at", "ticket__id", "ticket__subject")
         .order_by("-created_at", "-pk")[:limit]
     )
     items += [
