@@ -10,6 +10,12 @@ from tickets import presence
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Local-memory caches share their storage between tests; presence lives there.
+    cache.clear()
+
+
 @pytest.fixture
 def setup():
     crew = team(name="Red")
