@@ -4,6 +4,7 @@ It only narrows a queryset it is given: permission scoping happens before, in th
 """
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from lifecycle.models import Stage
@@ -15,16 +16,29 @@ NONE = "none"
 ME = "me"
 
 
+class OneOfManySelect(forms.Select):
+    """A single dropdown for a multiple-choice filter: the UI picks one value, a URL may carry several."""
+
+    def value_from_datadict(self, data, files, name):
+        getter = getattr(data, "getlist", None)
+        values = getter(name) if getter else [data.get(name)]
+        return [value for value in values if value]
+
+
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, label="Status")
-    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices, label="Priority")
+    status = django_filters.MultipleChoiceFilter(
+        choices=Ticket.Status.choices, label="Status", widget=OneOfManySelect
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Ticket.Priority.choices, label="Priority", widget=OneOfManySelect
+    )
     team = django_filters.CharFilter(method="filter_team", label="Team")
     assignee = django_filters.CharFilter(method="filter_assignee", label="Assignee")
     channel = django_filters.ChoiceFilter(choices=Ticket.Channel.choices, label="Channel")
     type = django_filters.ChoiceFilter(choices=Ticket.Type.choices, label="Type")
     tag = django_filters.CharFilter(method="filter_tag", label="Tag", max_length=50)
     stage = django_filters.ChoiceFilter(
-        field_name="customer_stage_at_open", choices=Stage.choices, label="Lifecycle stage at open"
+        field_name="customer_stage_at_open", choices=Stage.choices, label="Stage at open"
     )
     q = django_filters.CharFilter(method="filter_text", label="Search", max_length=200)
 

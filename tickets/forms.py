@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from .filters import NONE, TicketFilter, assignee_choices, team_choices
+from .filters import NONE, OneOfManySelect, TicketFilter, assignee_choices, team_choices
 from .models import SavedView, Ticket
 
 MAX_TAGS = 20
@@ -51,14 +51,15 @@ def style_queue_filters(filterset: TicketFilter, *, agents) -> forms.Form:
     form.fields["q"].widget = forms.TextInput(
         attrs={"type": "search", "placeholder": "Words, HD-123 or an email", "data-shortcut": "search"}
     )
-    for name in ("status", "priority"):
-        form.fields[name].widget = forms.SelectMultiple(
-            choices=form.fields[name].choices, attrs={"size": 1, "class": "form-select"}
-        )
-    for name in ("channel", "type", "stage"):
-        form.fields[name].choices = [("", f"Any {form.fields[name].label.lower()}")] + [
-            c for c in form.fields[name].choices if c[0]
-        ]
+    for name, any_label, widget in (
+        ("status", "Any status", OneOfManySelect),
+        ("priority", "Any priority", OneOfManySelect),
+        ("channel", "Any channel", forms.Select),
+        ("type", "Any type", forms.Select),
+        ("stage", "Any stage", forms.Select),
+    ):
+        choices = [c for c in form.fields[name].choices if c[0]]
+        form.fields[name].widget = widget(choices=[("", any_label), *choices])
     return bootstrap(form)
 
 
@@ -95,7 +96,7 @@ class BulkForm(forms.Form):
     add_tags = TagField(label="Add tags", required=False, max_length=500)
 
     def __init__(self, *args, agents=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         self.agents = {user.pk: user for user in agents}
         self.fields["assignee"].choices = [("", "Keep assignee"), (NONE, "Nobody (unassign)")] + [
             (str(pk), user.get_full_name() or user.get_username()) for pk, user in self.agents.items()

@@ -138,7 +138,7 @@ QUEUE_VIEWS = (
     QueueView("open", "All open"),
     QueueView("sla", "SLA at risk"),
     QueueView("solved", "Recently solved"),
-    QueueView("all", "All tickets"),
+    QueueView("all", "All statuses"),
 )
 QUEUE_VIEWS_BY_SLUG = {view.slug: view for view in QUEUE_VIEWS}
 DEFAULT_VIEW = "mine"

@@ -125,3 +125,10 @@ def test_customer_name_with_markup_is_inert_in_queue(client, world):
     assert "<script>alert(1)</script>" not in body
     assert "<img src=x" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_blank_form_fields_as_a_browser_sends_them_filter_nothing(client, world):
+    me, *_ = world
+    client.force_login(me)
+    blank = "status=&priority=&team=&assignee=&channel=&type=&tag=&stage=&sort=updated&size=25"
+    assert subjects(client, f"{blank}&q=chat") == {"Low chat"}

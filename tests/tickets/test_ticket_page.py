@@ -71,7 +71,7 @@ def test_rtl_text_is_marked_dir_auto(client, me, crew):
     yiddish = TicketFactory(team=crew, subject="מיין באַשטעלונג איז נישט אָנגעקומען", body="ביטע העלפֿט מיר")
     client.force_login(me)
     body = client.get(f"/tickets/{yiddish.reference}/").text
-    assert '<span dir="auto">מיין באַשטעלונג איז נישט אָנגעקומען</span>' in body
+    assert '<h1 class="h4 mb-1" dir="auto">מיין באַשטעלונג איז נישט אָנגעקומען</h1>' in body
     assert 'class="card-body py-2 message-body" dir="auto"' in body
 
 
