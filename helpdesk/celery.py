@@ -58,6 +58,7 @@ app.conf.update(
 # The beat schedule is kept here, in code: one entry per periodic task of every app.
 app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
+    "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 

@@ -202,6 +202,12 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="tickets_message_ticket_idx"),
             models.Index(fields=["author", "created_at"], name="tickets_message_author_idx"),
+            # The few replies whose email is still on its way (see services.messages_delivery_sync).
+            models.Index(
+                fields=["delivery_state"],
+                condition=models.Q(delivery_state="queued"),
+                name="tickets_message_queued_idx",
+            ),
         ]
 
     def __str__(self) -> str:

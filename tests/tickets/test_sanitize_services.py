@@ -62,3 +62,24 @@ def test_script_in_subject_body_and_customer_name_is_stored_inert():
     assert ticket.subject == "<script>alert('subject')</script>"
     reply = ticket_reply(ticket=ticket, by=staff_user(AGENT), body="<script>alert(3)</script>")
     assert reply.body_html == "<p>&lt;script&gt;alert(3)&lt;/script&gt;</p>"
+
+
+def test_script_in_subject_name_and_file_name_renders_inert(settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.template import engines
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = TicketFactory(
+        subject="<script>alert('s')</script>",
+        customer_name="<script>alert('n')</script>",
+        attachments=[SimpleUploadedFile("<script>alert('f')</script>.txt", b"hello")],
+    )
+    attachment = ticket.messages.get().attachments.get()
+    template = engines["django"].from_string(
+        '<h1 dir="auto">{{ t.subject }}</h1><p>{{ t.customer.display_name }}</p>'
+        "<a>{{ a.filename }}</a>{{ m|safe }}"
+    )
+    html = template.render({"t": ticket, "a": attachment, "m": ticket.messages.get().body_html})
+    assert "<script" not in html
+    assert html.count("&lt;script&gt;") == 2
+    assert "<a>script&gt;.txt</a>" in html  # the path part of the name is dropped, the rest escaped

@@ -162,3 +162,17 @@ def test_ticket_create_assignee_must_be_an_agent(customer_user):
 def test_ticket_create_message_stamped_before_creation_is_stored_at_creation():
     ticket = ticket_create(subject="x", body="y", customer_email="c@example.test")
     assert Message.objects.get(ticket=ticket).created_at == ticket.created_at
+
+
+def test_ticket_create_redelivered_message_opens_nothing_new():
+    first = ticket_create(
+        subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>"
+    )
+    events = TicketEvent.objects.count()
+    again = ticket_create(
+        subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>"
+    )
+    assert again == first
+    assert Ticket.objects.count() == 1
+    assert TicketEvent.objects.count() == events
+    assert TouchpointEvent.objects.count() == 1

@@ -9,6 +9,7 @@ from .canned import PLACEHOLDER_NAMES, canned_reply_apply, canned_reply_render
 from .events import TicketFrozen, event_record
 from .messages import (
     ReplyCollision,
+    messages_delivery_sync,
     ticket_customer_message,
     ticket_note,
     ticket_reply,
@@ -47,6 +48,7 @@ __all__ = [
     "canned_reply_render",
     "customer_tickets_move",
     "event_record",
+    "messages_delivery_sync",
     "saved_view_create",
     "saved_view_delete",
     "sla_due_times",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mail.models import OutboundEmail
 from mail.services import email_queue
 
 from ..models import Message, Ticket, TicketEvent
@@ -215,3 +216,19 @@ def ticket_system_message(*, ticket: Ticket, body: str) -> Message:
     ticket_lock(ticket)
     ensure_changeable(ticket, allow_closed=True)
     return message_add(ticket=ticket, kind=Message.Kind.SYSTEM, sender=Message.Sender.SYSTEM, body=body)
+
+
+@transaction.atomic
+def messages_delivery_sync() -> int:
+    """Copy the outbox's outcome (sent or failed) onto queued email replies; returns how many changed.
+
+    The mail app knows nothing of tickets, so the tickets app reads the outbox (periodic task).
+    """
+    changed = 0
+    for state in (OutboundEmail.State.SENT, OutboundEmail.State.FAILED):
+        changed += (
+            Message.objects.filter(delivery_state=Message.Delivery.QUEUED)
+            .filter(external_message_id__in=OutboundEmail.objects.filter(state=state).values("message_id"))
+            .update(delivery_state=state)
+        )
+    return changed

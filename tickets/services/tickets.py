@@ -94,9 +94,16 @@ def ticket_create(
     The customer's stage is read before the support touchpoint is recorded, so the ticket keeps the
     stage the customer was in just before they wrote in.
     """
-    _choice(channel, Ticket.Channel, "channel")
-    _choice(direction, Ticket.Direction, "direction")
-    _choice(priority, Ticket.Priority, "priority")
+    if external_message_id:
+        redelivered = Message.objects.filter(external_message_id=external_message_id[:998]).first()
+        if redelivered is not None:  # the same message delivered again opens nothing new
+            return redelivered.ticket
+    for value, choices in (
+        (channel, Ticket.Channel),
+        (direction, Ticket.Direction),
+        (priority, Ticket.Priority),
+    ):
+        _choice(value, choices, choices.__name__.lower())
     _choice(type, Ticket.Type, "type")
     _choice(status, Ticket.Status, "status")
     subject = plain_text(subject, max_length=500, single_line=True)
@@ -107,9 +114,7 @@ def ticket_create(
         raise ValidationError("An outbound ticket needs the agent who writes to the customer.")
     _check_assignee(assignee)
     address = normalize_email(customer_email)
-    customer = customer_find_or_create(email=address, name=plain_text(customer_name, single_line=True))
-    Customer.objects.select_for_update().filter(pk=customer.pk).exists()  # serialise this customer's intake
-    customer.refresh_from_db(fields=["stage"])
+    customer = _customer_locked(email=address, name=customer_name)
     at = created_at or timezone.now()
     first_due, resolution_due = sla_due_times(priority=priority, direction=direction, created_at=at)
     ticket = Ticket.objects.create(
@@ -131,24 +136,9 @@ def ticket_create(
         created_at=at,
         updated_at=at,
     )
-    tag_objects = tags_resolve(tags)
-    if tag_objects:
-        ticket.tags.set(tag_objects)
+    ticket.tags.set(tags_resolve(tags))
     event_record(
-        ticket=ticket,
-        kind=TicketEvent.Kind.CREATED,
-        actor=by,
-        after={
-            "status": status,
-            "priority": priority,
-            "channel": channel,
-            "direction": direction,
-            "team": team.pk if team else None,
-            "assignee": assignee.pk if assignee else None,
-            "type": type,
-            "tags": [t.name for t in tag_objects],
-        },
-        occurred_at=at,
+        ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=by, after=_created_after(ticket), occurred_at=at
     )
     message_add(
         ticket=ticket,
@@ -170,6 +160,25 @@ def ticket_create(
         data={"ticket": ticket.pk, "channel": channel, "direction": direction},
     )
     return ticket
+
+
+def _customer_locked(*, email: str, name: str) -> Customer:
+    """The customer for `email`, locked so their tickets open one at a time, with their current stage."""
+    customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
+    return Customer.objects.select_for_update().get(pk=customer.pk)
+
+
+def _created_after(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "direction": ticket.direction,
+        "team": ticket.team_id,
+        "assignee": ticket.assignee_id,
+        "type": ticket.type,
+        "tags": _tag_names(ticket),
+    }
 
 
 @transaction.atomic
