@@ -33,6 +33,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0001_initial")]
+    dependencies = [("tickets", "0002_message_queued_index")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
