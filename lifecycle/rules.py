@@ -150,9 +150,13 @@ def apply_event(state: State, event: EventInput, thresholds: Thresholds) -> tupl
     return replace(after, stage=target, stage_since=event.occurred_at), [*moves, move]
 
 
-def apply_correction(state: State, correction: CorrectionInput) -> tuple[State, list[Move]]:
+def apply_correction(
+    state: State, correction: CorrectionInput, thresholds: Thresholds
+) -> tuple[State, list[Move]]:
+    """A person's correction; an inactivity churn that fell due before it still happened first."""
+    state, moves = churn_if_inactive(state, correction.occurred_at, thresholds)
     if correction.to_stage == state.stage:
-        return state, []
+        return state, moves
     move = Move(
         from_stage=state.stage,
         to_stage=correction.to_stage,
@@ -162,7 +166,7 @@ def apply_correction(state: State, correction: CorrectionInput) -> tuple[State, 
         correction_id=correction.id,
         actor_id=correction.actor_id,
     )
-    return replace(state, stage=correction.to_stage, stage_since=correction.occurred_at), [move]
+    return replace(state, stage=correction.to_stage, stage_since=correction.occurred_at), [*moves, move]
 
 
 def run(
@@ -175,7 +179,7 @@ def run(
     moves: list[Move] = []
     for item in inputs:
         if isinstance(item, CorrectionInput):
-            state, new = apply_correction(state, item)
+            state, new = apply_correction(state, item, thresholds)
         else:
             state, new = apply_event(state, item, thresholds)
         moves.extend(new)
