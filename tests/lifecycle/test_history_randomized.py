@@ -2,6 +2,7 @@
 events arriving late and out of order give the same history as the same inputs in time order."""
 
 import random
+from itertools import pairwise
 from datetime import timedelta
 from decimal import Decimal
 
@@ -86,7 +87,7 @@ def _assert_consistent(customer):
             "occurred_at", "id"
         )
     )
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in pairwise(rows):
         assert after.from_stage == before.to_stage
 
 
@@ -97,7 +98,7 @@ def test_history_late_arrivals_equal_in_order_processing(thresholds, stream, min
     timed = sorted(
         (
             (now - timedelta(minutes=m), f"k{index}-{seed}", item)
-            for index, (m, item) in enumerate(zip(minutes, stream))
+            for index, (m, item) in enumerate(zip(minutes, stream, strict=False))
         ),
         key=lambda triple: triple[0],
     )
@@ -128,7 +129,7 @@ def test_history_late_arrivals_equal_in_order_processing(thresholds, stream, min
 def test_history_redelivered_events_change_nothing(thresholds, stream, minutes):
     now = timezone.now()
     customer = CustomerFactory()
-    timed = [(now - timedelta(minutes=m), f"r{i}", item) for i, (m, item) in enumerate(zip(minutes, stream))]
+    timed = [(now - timedelta(minutes=m), f"r{i}", item) for i, (m, item) in enumerate(zip(minutes, stream, strict=False))]
     for at, key, item in timed:
         _apply(customer, item, at, f"x-{key}")
     before = _history(customer), StageChange.objects.filter(customer=customer).count()
