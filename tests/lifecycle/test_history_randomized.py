@@ -2,9 +2,9 @@
 events arriving late and out of order give the same history as the same inputs in time order."""
 
 import random
-from itertools import pairwise
 from datetime import timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -129,7 +129,10 @@ def test_history_late_arrivals_equal_in_order_processing(thresholds, stream, min
 def test_history_redelivered_events_change_nothing(thresholds, stream, minutes):
     now = timezone.now()
     customer = CustomerFactory()
-    timed = [(now - timedelta(minutes=m), f"r{i}", item) for i, (m, item) in enumerate(zip(minutes, stream, strict=False))]
+    timed = [
+        (now - timedelta(minutes=m), f"r{i}", item)
+        for i, (m, item) in enumerate(zip(minutes, stream, strict=False))
+    ]
     for at, key, item in timed:
         _apply(customer, item, at, f"x-{key}")
     before = _history(customer), StageChange.objects.filter(customer=customer).count()
