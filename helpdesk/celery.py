@@ -58,6 +58,10 @@ app.conf.update(
 # The beat schedule is kept here, in code: one entry per periodic task of every app.
 app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
+    "lifecycle-churn-inactive": {
+        "task": "lifecycle.tasks.lifecycle_churn_inactive",
+        "schedule": crontab(minute=7),
+    },
 }
 app.autodiscover_tasks()
 
