@@ -13,13 +13,13 @@ def target(db):
     return CustomerFactory()
 
 
-@pytest.mark.parametrize("page", PAGES + ["/customers/settings/"])
+@pytest.mark.parametrize("page", [*PAGES, "/customers/settings/"])
 def test_lifecycle_page_anonymous_is_sent_to_login(client, target, page):
     response = client.get(page.format(id=target.pk))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("page", PAGES + ["/customers/settings/"])
+@pytest.mark.parametrize("page", [*PAGES, "/customers/settings/"])
 def test_lifecycle_page_customer_is_forbidden(client, customer_user, target, page):
     client.force_login(customer_user)
     response = client.get(page.format(id=target.pk))
