@@ -19,9 +19,10 @@ The rules (shared/LIFECYCLE.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from .models import FORWARD_STAGES, PAYING_STAGES, Stage, TouchpointEvent
 
@@ -29,21 +30,28 @@ T = TouchpointEvent.Type
 
 # Event type -> the stage it moves a customer forward into (purchases and loyalty signals below).
 EVENT_STAGE: dict[str, str] = {
-    T.VISITED: Stage.REACH,
-    T.SUBSCRIBED: Stage.REACH,
-    T.CAMPAIGN_CLICK: Stage.REACH,
-    T.SIGNED_UP: Stage.ACQUISITION,
-    T.TRIAL_STARTED: Stage.ACQUISITION,
-    T.LEAD_CREATED: Stage.ACQUISITION,
-    T.PRESALES_QUESTION: Stage.ACQUISITION,
-    T.REFERRAL: Stage.LOYALTY,
+    T.VISITED.value: Stage.REACH.value,
+    T.SUBSCRIBED.value: Stage.REACH.value,
+    T.CAMPAIGN_CLICK.value: Stage.REACH.value,
+    T.SIGNED_UP.value: Stage.ACQUISITION.value,
+    T.TRIAL_STARTED.value: Stage.ACQUISITION.value,
+    T.LEAD_CREATED.value: Stage.ACQUISITION.value,
+    T.PRESALES_QUESTION.value: Stage.ACQUISITION.value,
+    T.REFERRAL.value: Stage.LOYALTY.value,
 }
-PURCHASE_TYPES = frozenset({T.PURCHASE, T.SUBSCRIPTION_STARTED, T.RENEWAL})
-CHURN_TYPES = frozenset({T.CANCELLED, T.REFUND})
+PURCHASE_TYPES = frozenset({T.PURCHASE.value, T.SUBSCRIPTION_STARTED.value, T.RENEWAL.value})
+CHURN_TYPES = frozenset({T.CANCELLED.value, T.REFUND.value})
 # Loyalty signals count only for customers who already pay: a referral from a mere visitor
 # does not make them a paying, loyal customer.
-PAYING_ONLY_TYPES = frozenset({T.REFERRAL, T.NPS})
-ORDER = {stage: index for index, stage in enumerate(FORWARD_STAGES)}
+PAYING_ONLY_TYPES = frozenset({T.REFERRAL.value, T.NPS.value})
+ORDER = {str(stage.value): index for index, stage in enumerate(FORWARD_STAGES)}
+PAYING = frozenset(str(stage.value) for stage in PAYING_STAGES)
+LABELS = {str(value): str(label) for value, label in TouchpointEvent.Type.choices}
+# Plain strings: enum member lookups are slow, and the rules run for every event of a replay
+# and of demo seeding.
+REACH, ACQUISITION, CONVERSION = Stage.REACH.value, Stage.ACQUISITION.value, Stage.CONVERSION.value
+RETENTION, LOYALTY, CHURNED = Stage.RETENTION.value, Stage.LOYALTY.value, Stage.CHURNED.value
+SUPPORT_TICKET, NPS, RENEWAL = T.SUPPORT_TICKET.value, T.NPS.value, T.RENEWAL.value
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,7 @@ class Thresholds:
         return timedelta(days=self.retention_window_days)
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """What the rules need to know about a customer just before an input."""
 
     stage: str | None = None
@@ -72,8 +79,7 @@ class State:
     last_activity: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     """One stage change the rules decided: the StageChange row to write, minus its ids."""
 
     from_stage: str | None
@@ -86,17 +92,15 @@ class Move:
     actor_id: int | None = None
 
 
-@dataclass(frozen=True)
-class EventInput:
+class EventInput(NamedTuple):
     id: int | None
     type: str
     occurred_at: datetime
     value: Decimal | None = None
-    data: dict = field(default_factory=dict)
+    data: dict | None = None
 
 
-@dataclass(frozen=True)
-class CorrectionInput:
+class CorrectionInput(NamedTuple):
     id: int | None
     to_stage: str
     occurred_at: datetime
@@ -106,7 +110,7 @@ class CorrectionInput:
 
 def inactivity_deadline(state: State, thresholds: Thresholds) -> datetime | None:
     """When a paying customer churns for inactivity if nothing happens before (None: never)."""
-    if state.stage not in PAYING_STAGES:
+    if state.stage not in PAYING:
         return None
     anchors = [t for t in (state.last_activity, state.stage_since) if t is not None]
     return max(anchors) + thresholds.churn_window if anchors else None
@@ -119,12 +123,12 @@ def churn_if_inactive(state: State, until: datetime, thresholds: Thresholds) -> 
         return state, []
     move = Move(
         from_stage=state.stage,
-        to_stage=Stage.CHURNED,
+        to_stage=CHURNED,
         occurred_at=deadline,
         cause="rule",
         reason=f"No activity for {thresholds.churn_inactivity_days} days",
     )
-    return replace(state, stage=Stage.CHURNED, stage_since=deadline), [move]
+    return state._replace(stage=CHURNED, stage_since=deadline), [move]
 
 
 def apply_event(state: State, event: EventInput, thresholds: Thresholds) -> tuple[State, list[Move]]:
@@ -132,8 +136,7 @@ def apply_event(state: State, event: EventInput, thresholds: Thresholds) -> tupl
     state, moves = churn_if_inactive(state, event.occurred_at, thresholds)
     purchases = state.purchases + (1 if event.type in PURCHASE_TYPES else 0)
     target, reason = _target(state, event, purchases, thresholds)
-    after = replace(
-        state,
+    after = state._replace(
         purchases=purchases,
         last_activity=max(t for t in (state.last_activity, event.occurred_at) if t is not None),
     )
@@ -147,7 +150,7 @@ def apply_event(state: State, event: EventInput, thresholds: Thresholds) -> tupl
         reason=reason,
         event_id=event.id,
     )
-    return replace(after, stage=target, stage_since=event.occurred_at), [*moves, move]
+    return after._replace(stage=target, stage_since=event.occurred_at), [*moves, move]
 
 
 def apply_correction(
@@ -166,7 +169,7 @@ def apply_correction(
         correction_id=correction.id,
         actor_id=correction.actor_id,
     )
-    return replace(state, stage=correction.to_stage, stage_since=correction.occurred_at), [*moves, move]
+    return state._replace(stage=correction.to_stage, stage_since=correction.occurred_at), [*moves, move]
 
 
 def run(
@@ -190,47 +193,47 @@ def run(
 def _target(
     state: State, event: EventInput, purchases: int, thresholds: Thresholds
 ) -> tuple[str | None, str]:
-    label = TouchpointEvent.Type(event.type).label if event.type in T.values else event.type
+    label = LABELS.get(event.type, event.type)
     if event.type in CHURN_TYPES:
-        return Stage.CHURNED, label
-    if state.stage == Stage.CHURNED:
+        return CHURNED, label
+    if state.stage == CHURNED:
         if event.type in PURCHASE_TYPES:
-            return Stage.CONVERSION, f"Won back: {label.lower()}"
+            return CONVERSION, f"Won back: {label.lower()}"
         return None, ""
     candidates: list[tuple[str, str]] = []
     if event.type in PURCHASE_TYPES:
         candidates.append(_purchase_stage(event, purchases, thresholds, label))
-    elif event.type == T.SUPPORT_TICKET and state.stage is None:
-        candidates.append((Stage.REACH, "First contact"))
-    elif event.type == T.NPS and state.stage in PAYING_STAGES:
+    elif event.type == SUPPORT_TICKET and state.stage is None:
+        candidates.append((REACH, "First contact"))
+    elif event.type == NPS and state.stage in PAYING:
         score = nps_score(event)
         if score is not None and score >= thresholds.nps_promoter_score:
-            candidates.append((Stage.LOYALTY, f"NPS promoter ({score})"))
-    elif event.type in EVENT_STAGE and (event.type not in PAYING_ONLY_TYPES or state.stage in PAYING_STAGES):
+            candidates.append((LOYALTY, f"NPS promoter ({score})"))
+    elif event.type in EVENT_STAGE and (event.type not in PAYING_ONLY_TYPES or state.stage in PAYING):
         candidates.append((EVENT_STAGE[event.type], label))
     if (
-        state.stage == Stage.CONVERSION
+        state.stage == CONVERSION
         and state.stage_since is not None
         and event.occurred_at - state.stage_since >= thresholds.retention_window
     ):
         candidates.append(
-            (Stage.RETENTION, f"Still active {thresholds.retention_window_days} days after converting")
+            (RETENTION, f"Still active {thresholds.retention_window_days} days after converting")
         )
     return _furthest(state.stage, candidates)
 
 
 def _purchase_stage(event: EventInput, purchases: int, thresholds: Thresholds, label: str) -> tuple[str, str]:
     if purchases >= thresholds.purchases_for_loyalty:
-        return Stage.LOYALTY, f"{purchases} purchases"
-    if purchases >= 2 or event.type == T.RENEWAL:
-        return Stage.RETENTION, f"Repeat purchase: {label.lower()}"
-    return Stage.CONVERSION, f"First purchase: {label.lower()}"
+        return LOYALTY, f"{purchases} purchases"
+    if purchases >= 2 or event.type == RENEWAL:
+        return RETENTION, f"Repeat purchase: {label.lower()}"
+    return CONVERSION, f"First purchase: {label.lower()}"
 
 
 def _furthest(current: str | None, candidates: list[tuple[str, str]]) -> tuple[str | None, str]:
     """The furthest candidate beyond `current`, or None: stages only move forward."""
     best: tuple[str | None, str] = (None, "")
-    rank = ORDER.get(current, -1) if current is not None else -1
+    rank = ORDER.get(current, -1)
     for stage, reason in candidates:
         if ORDER[stage] > rank:
             best, rank = (stage, reason), ORDER[stage]
