@@ -153,7 +153,9 @@ def _touchpoint_items(customer: Customer, limit: int) -> list[TimelineItem]:
 
 def _event_detail(event: TouchpointEvent) -> str:
     parts = [f"via {event.source}"]
-    if event.value is not None:
+    if event.type == TouchpointEvent.Type.NPS and event.value is not None:
+        parts.insert(0, f"score {event.value:.0f}")
+    elif event.value is not None:
         parts.insert(0, f"value {event.value}")
     return ", ".join(parts)
 
