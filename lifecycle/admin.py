@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from . import models
+from .services import settings as lifecycle_settings
 
 
 class EmailInline(admin.TabularInline):
@@ -117,6 +118,10 @@ class LifecycleSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not models.LifecycleSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        values = {name: getattr(obj, name) for name in lifecycle_settings.FIELDS}
+        lifecycle_settings.lifecycle_settings_update(by=request.user, **values)
 
     def has_delete_permission(self, request, obj=None):
         return False

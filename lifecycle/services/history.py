@@ -64,19 +64,24 @@ def touchpoint_record(
             return existing
     _validate_event(type=type, occurred_at=occurred_at, source=source, idempotency_key=idempotency_key)
     customer = _lock(surviving(customer))
-    try:
-        with transaction.atomic():
-            event = TouchpointEvent.objects.create(
-                customer=customer,
-                type=type,
-                occurred_at=occurred_at,
-                source=source,
-                idempotency_key=idempotency_key,
-                value=value,
-                data=data or {},
-            )
-    except IntegrityError:
-        return TouchpointEvent.objects.get(source=source, idempotency_key=idempotency_key)
+    event = TouchpointEvent(
+        customer=customer,
+        type=type,
+        occurred_at=occurred_at,
+        source=source,
+        idempotency_key=idempotency_key,
+        value=value,
+        data=data or {},
+    )
+    if not idempotency_key:
+        event.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                event.save(force_insert=True)
+        except IntegrityError:
+            # The same delivery, recorded by a concurrent request a moment ago.
+            return TouchpointEvent.objects.get(source=source, idempotency_key=idempotency_key)
     history_replay(customer=customer, since=occurred_at)
     return event
 
@@ -134,16 +139,7 @@ def history_replay(*, customer: Customer, since: datetime | None = None, now: da
 
 
 def _state_before(*, customer: Customer, since: datetime | None, later: list[StageChange]) -> rules.State:
-    live = StageChange.objects.filter(customer=customer, superseded_at__isnull=True)
-    prior = live.filter(occurred_at__lt=since).order_by("-occurred_at", "-id").first() if since else None
-    if prior is not None:
-        stage, stage_since = prior.to_stage, prior.occurred_at
-    elif later:
-        # Before the first change, a customer is in that change's `from` stage (see KPIS.md).
-        stage, stage_since = later[0].from_stage, None
-    else:
-        # No history yet: whatever stage the customer was created or imported with.
-        stage, stage_since = customer.stage, customer.stage_since
+    stage, stage_since = _stage_before(customer=customer, since=since, later=later)
     if since is None:
         return rules.State(stage=stage, stage_since=stage_since)
     before = TouchpointEvent.objects.filter(customer=customer, occurred_at__lt=since).aggregate(
@@ -152,6 +148,22 @@ def _state_before(*, customer: Customer, since: datetime | None, later: list[Sta
     return rules.State(
         stage=stage, stage_since=stage_since, purchases=before["purchases"], last_activity=before["last"]
     )
+
+
+def _stage_before(*, customer: Customer, since: datetime | None, later: list[StageChange]) -> tuple:
+    if since is not None and not later:
+        # No change at or after `since`: the stored stage is that of the last change (every write
+        # keeps this so), or the stage the customer was created or imported with.
+        return customer.stage, customer.stage_since
+    if since is not None:
+        live = StageChange.objects.filter(customer=customer, superseded_at__isnull=True)
+        prior = live.filter(occurred_at__lt=since).order_by("-occurred_at", "-id").first()
+        if prior is not None:
+            return prior.to_stage, prior.occurred_at
+    if later:
+        # Before the first change, a customer is in that change's `from` stage (see KPIS.md).
+        return later[0].from_stage, None
+    return customer.stage, customer.stage_since
 
 
 def _inputs(*, customer: Customer, since: datetime | None) -> list[rules.EventInput | rules.CorrectionInput]:
