@@ -255,8 +255,8 @@ class LifecycleSettings(models.Model):
 
     @classmethod
     def load(cls) -> "LifecycleSettings":
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
+        # A migration creates the row; get_or_create only matters if someone deleted it.
+        return cls.objects.filter(pk=1).first() or cls.objects.get_or_create(pk=1)[0]
 
 
 class StageCorrection(models.Model):

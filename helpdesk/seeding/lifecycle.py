@@ -115,7 +115,7 @@ def _journey(rng: random.Random, created: datetime, now: datetime, loyal: bool) 
         t += _days(rng, 8)
         steps.append((t, rng.choice(ENGAGE), None))
         if loyal or rng.random() < 0.55:
-            t = _purchases(rng, steps, t, loyal)
+            t = _purchases(rng, steps, t, now, loyal)
             t = _feedback(rng, steps, t)
             if not loyal and rng.random() < 0.14:
                 t += _days(rng, 40)
@@ -128,7 +128,7 @@ def _journey(rng: random.Random, created: datetime, now: datetime, loyal: bool) 
     return [step for step in steps if step[0] <= now]
 
 
-def _purchases(rng: random.Random, steps: list, t: datetime, loyal: bool) -> datetime:
+def _purchases(rng: random.Random, steps: list, t: datetime, now: datetime, loyal: bool) -> datetime:
     t += _days(rng, 12)
     steps.append((t, rng.choice(("purchase", "purchase", "subscription_started")), _amount(rng)))
     repeats = rng.choice((0, 0, 1, 1, 2, 3, 4, 6)) if not loyal else 6
@@ -136,10 +136,8 @@ def _purchases(rng: random.Random, steps: list, t: datetime, loyal: bool) -> dat
         t += _days(rng, 60)
         steps.append((t, rng.choice(("purchase", "renewal")), _amount(rng)))
     if loyal or rng.random() < 0.55:
-        # Still around: they log in now and then, which keeps them from churning.
-        for _ in range(12):
-            t += _days(rng, 70)
-            steps.append((t, "visited", None))
+        # Still around: a recent visit keeps them from churning (and retains them).
+        steps.append((max(t, now - _days(rng, 45)), "visited", None))
     return t
 
 
