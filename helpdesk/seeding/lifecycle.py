@@ -125,7 +125,7 @@ def _journey(rng: random.Random, created: datetime, now: datetime, loyal: bool) 
                     steps.append((t, "purchase", _amount(rng)))
     elif rng.random() < 0.3:
         steps.append((t + _days(rng, 20), "visited", None))
-    return [step for step in steps if step[0] <= now]
+    return sorted((step for step in steps if step[0] <= now), key=lambda step: step[0])
 
 
 def _purchases(rng: random.Random, steps: list, t: datetime, now: datetime, loyal: bool) -> datetime:
