@@ -15,4 +15,6 @@ urlpatterns = [
     path("customers/", include("lifecycle.urls")),
     path("dashboard/", include("kpis.urls")),
     path("admin/", admin.site.urls),
+    path("help/", include("kb.public_urls")),
+    path("kb/", include("kb.urls")),
 ]
