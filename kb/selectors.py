@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from helpdesk.roles import is_staff_member, sees_all_teams
@@ -195,7 +195,7 @@ def _search_postgres(*, query: str, language: str, articles: QuerySet, limit: in
         ArticleTranslation.objects.filter(
             search_vector=tsquery, language__in=_languages(language), article__in=articles
         )
-        .annotate(rank=SearchRank("search_vector", tsquery))
+        .annotate(rank=SearchRank(F("search_vector"), tsquery))
         .order_by("-rank", "article_id")
         .values_list("article_id", "rank")[: limit * 2]
     )
