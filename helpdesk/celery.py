@@ -58,6 +58,7 @@ app.conf.update(
 # The beat schedule is kept here, in code: one entry per periodic task of every app.
 app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
+    "kb-popularity-refresh": {"task": "kb.tasks.kb_popularity_refresh", "schedule": 3600.0},
 }
 app.autodiscover_tasks()
 
