@@ -101,31 +101,23 @@ def with_display(articles, *, language: str) -> list[Article]:
 def public_article(*, pk: int, language: str) -> tuple[Article, ArticleTranslation, list[str]]:
     """The article, its translation to show and the languages it exists in; raises DoesNotExist."""
     article = Article.objects.public().select_related("section__category").get(pk=pk)
-    languages = list(
-        ArticleTranslation.objects.filter(article=article)
-        .order_by("language")
-        .values_list("language", flat=True)
-    )
-    wanted = language if language in languages else settings.KB_DEFAULT_LANGUAGE
-    if wanted not in languages:
-        wanted = languages[0] if languages else None
-    if wanted is None:
+    translations = {
+        t.language: t
+        for t in ArticleTranslation.objects.filter(article=article).defer("search_vector", "body_markdown")
+    }
+    if not translations:
         raise Article.DoesNotExist
-    translation = ArticleTranslation.objects.defer("search_vector", "body_markdown").get(
-        article=article, language=wanted
-    )
-    return article, translation, languages
+    shown = translations.get(language) or translations.get(settings.KB_DEFAULT_LANGUAGE)
+    shown = shown or translations[min(translations)]
+    return article, shown, sorted(translations)
 
 
 def related_articles(*, article: Article, language: str, limit: int = 5) -> list[Article]:
     """Public articles sharing the most keywords with `article`, then others from its section."""
-    keyword_ids = list(article.keywords.values_list("id", flat=True))
-    candidates = Q(section_id=article.section_id)
-    if keyword_ids:
-        candidates |= Q(keywords__in=keyword_ids)
+    keyword_ids = Article.keywords.through.objects.filter(article_id=article.pk).values("keyword_id")
     related = (
         Article.objects.public()
-        .filter(candidates)
+        .filter(Q(section_id=article.section_id) | Q(keywords__in=keyword_ids))
         .exclude(pk=article.pk)
         .annotate(shared=Count("keywords", filter=Q(keywords__in=keyword_ids), distinct=True))
         .only("id", "popularity")

@@ -16,6 +16,7 @@ nothing, so the portal may call `deflection_ticket_submitted` for every ticket i
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -216,13 +217,31 @@ def article_vote(*, article: Article, visitor: str, helpful: bool) -> bool:
 def article_view_record(*, article_id: int, from_suggestion: bool = False, day: date | None = None) -> None:
     """Count one view: a single upsert on the article's counter row for the day."""
     table = ArticleViewDay._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (article_id, day, views, from_suggestion) VALUES (%s, %s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT (article_id, day) DO UPDATE SET views = {table}.views + 1, "
-            f"from_suggestion = {table}.from_suggestion + EXCLUDED.from_suggestion",
-            [article_id, day or timezone.localdate(), int(from_suggestion)],
-        )
+    _counter_upsert(
+        f"INSERT INTO {table} (article_id, day, views, from_suggestion) VALUES (%s, %s, 1, %s) "  # noqa: S608
+        f"ON CONFLICT (article_id, day) DO UPDATE SET views = {table}.views + 1, "
+        f"from_suggestion = {table}.from_suggestion + EXCLUDED.from_suggestion",
+        [article_id, day or timezone.localdate(), int(from_suggestion)],
+    )
+
+
+def _counter_upsert(sql: str, params: list) -> None:
+    with _statistics_transaction(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def _statistics_transaction():
+    """A transaction for counters: on PostgreSQL its commit does not wait for the disk flush.
+
+    A crash may lose the last few counts, which is fine for statistics and keeps pages fast.
+    Inside an outer transaction the setting lasts until that one ends.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def search_record(*, query: str, language: str, found: bool, day: date | None = None) -> None:
@@ -231,12 +250,11 @@ def search_record(*, query: str, language: str, found: bool, day: date | None = 
     if not normalised:
         return
     table = SearchDay._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (query, day, language, found, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (query, day, language, found) DO UPDATE SET count = {table}.count + 1",
-            [normalised, day or timezone.localdate(), language[:16], found],
-        )
+    _counter_upsert(
+        f"INSERT INTO {table} (query, day, language, found, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT (query, day, language, found) DO UPDATE SET count = {table}.count + 1",
+        [normalised, day or timezone.localdate(), language[:16], found],
+    )
 
 
 def popularity_refresh() -> int:
@@ -255,6 +273,11 @@ def deflection_suggestions_shown(*, session_key: str, count: int) -> None:
     """The new-ticket form showed `count` article suggestions to this session."""
     if not session_key or count <= 0:
         return
+    with _statistics_transaction():
+        _suggestions_count(session_key=session_key, count=count)
+
+
+def _suggestions_count(*, session_key: str, count: int) -> None:
     updated = DeflectionSession.objects.filter(session_key=session_key).update(
         suggestions_shown=F("suggestions_shown") + count
     )

@@ -4,6 +4,7 @@ a month of views, votes, searches and deflection sessions for the insights page.
 
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -152,6 +153,11 @@ def seed(seeder: Seeder) -> None:
     translations_index()
     _activity(seeder, article_ids)
     popularity_refresh()
+    if connection.vendor == "postgresql":  # fresh statistics for the planner after the bulk load
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE kb_article, kb_articletranslation, kb_article_keywords, kb_articleviewday"
+            )
     seeder.log(f"knowledge base: {total} articles in {len(sections)} sections")
 
 
