@@ -26,6 +26,7 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+_INLINE_TAG = re.compile(r"</?(a|abbr|b|code|del|em|i|kbd|s|strong|sub|sup)\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -43,4 +44,4 @@ def render_markdown(source: str) -> str:
 
 def html_to_text(html: str) -> str:
     """Plain text of sanitised HTML, for search vectors and snippets."""
-    return _SPACE.sub(" ", unescape(_TAG.sub(" ", html))).strip()
+    return _SPACE.sub(" ", unescape(_TAG.sub(" ", _INLINE_TAG.sub("", html)))).strip()

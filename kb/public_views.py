@@ -99,6 +99,8 @@ def search(request: HttpRequest) -> HttpResponse:
     language = visitor_language(request)
     query = request.GET.get("q", "").strip()[:200]
     results = selectors.article_search(query=query, language=language) if query else []
+    if query and not results:  # nothing has every word: offer what has some of them
+        results = selectors.article_search(query=query, language=language, match="any")
     if query:
         services.search_record(query=query, language=language, found=bool(results))
     context = _context(request, language, query=query, results=results)
@@ -112,7 +114,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     results = []
     if len(query) >= SUGGEST_MIN_CHARS:
-        results = selectors.article_search(query=query, language=language, limit=5)
+        results = selectors.article_search(query=query, language=language, limit=5, match="any")
     if results:
         if not request.session.session_key:
             request.session.save()

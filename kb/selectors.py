@@ -139,27 +139,33 @@ def visitor_has_voted(*, article: Article, visitor: str | None) -> bool:
 
 
 def _words(query: str) -> list[str]:
-    return [w for w in query.split() if w][:MAX_QUERY_WORDS]
+    return [w[:50] for w in query[:500].split() if w][:MAX_QUERY_WORDS]
 
 
 def article_search(
-    *, query: str, language: str, limit: int = 20, include_internal: bool = False, with_source: bool = False
+    *,
+    query: str,
+    language: str,
+    limit: int = 20,
+    include_internal: bool = False,
+    with_source: bool = False,
+    match: str = "all",
 ) -> list[Article]:
-    """Published articles matching `query`, best first, each with `display` (and `rank` on PostgreSQL).
+    """Published articles matching `query`, best first, each with `display` and `rank`.
 
-    PostgreSQL: full-text search over the translations' vectors (GIN index), ranked by
-    ts_rank with titles weighing more. Elsewhere: every word in the title or body, titles first.
+    `match="all"` wants every word (websearch syntax on PostgreSQL: quotes, -word, or);
+    `match="any"` wants at least one, ranked by how well they match (for suggestions from a
+    ticket subject). PostgreSQL: full-text search over the translations' vectors (GIN index),
+    ranked by ts_rank with titles weighing more. Elsewhere: substring matches, titles first.
     """
-    query = " ".join(_words(query))[:200]
-    if not query:
+    words = _words(query)
+    if not words:
         return []
     articles = Article.objects.filter(state=Article.State.PUBLISHED)
     if not include_internal:
         articles = articles.filter(is_internal=False)
-    if connection.vendor == "postgresql":
-        ranked = _search_postgres(query=query, language=language, articles=articles, limit=limit)
-    else:
-        ranked = _search_fallback(query=query, language=language, articles=articles, limit=limit)
+    search = _search_postgres if connection.vendor == "postgresql" else _search_fallback
+    ranked = search(words=words, language=language, articles=articles, limit=limit, match_any=match == "any")
     found = (
         Article.objects.filter(pk__in=[pk for pk, _ in ranked])
         .select_related("section__category")
@@ -175,14 +181,20 @@ def article_search(
     return _with_display(ordered, language)
 
 
-def _search_postgres(*, query: str, language: str, articles: QuerySet, limit: int) -> list[tuple[int, float]]:
+def _search_postgres(
+    *, words: list[str], language: str, articles: QuerySet, limit: int, match_any: bool
+) -> list[tuple[int, float]]:
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    configs = dict.fromkeys(search_config_for(code) for code in _languages(language))
     tsquery = None
-    for config in configs:
-        part = SearchQuery(query, config=config, search_type="websearch")
-        tsquery = part if tsquery is None else tsquery | part
+    for config in dict.fromkeys(search_config_for(code) for code in _languages(language)):
+        parts = (
+            [SearchQuery(word, config=config, search_type="plain") for word in words]
+            if match_any
+            else [SearchQuery(" ".join(words)[:200], config=config, search_type="websearch")]
+        )
+        for part in parts:
+            tsquery = part if tsquery is None else tsquery | part
     rows = (
         ArticleTranslation.objects.filter(
             search_vector=tsquery, language__in=_languages(language), article__in=articles
@@ -194,14 +206,22 @@ def _search_postgres(*, query: str, language: str, articles: QuerySet, limit: in
     return _best_per_article(rows, limit)
 
 
-def _search_fallback(*, query: str, language: str, articles: QuerySet, limit: int) -> list[tuple[int, float]]:
-    words = _words(query)
+def _search_fallback(
+    *, words: list[str], language: str, articles: QuerySet, limit: int, match_any: bool
+) -> list[tuple[int, float]]:
+    if match_any:
+        words = [w for w in words if len(w) >= 3] or words
     matches = ArticleTranslation.objects.filter(language__in=_languages(language), article__in=articles)
+    condition = Q() if not match_any else Q(pk__in=[])
     for word in words:
-        matches = matches.filter(Q(title__icontains=word) | Q(body_text__icontains=word))
+        found = Q(title__icontains=word) | Q(body_text__icontains=word)
+        condition = condition | found if match_any else condition & found
     rows = []
-    for article_id, title in matches.values_list("article_id", "title")[: limit * 10]:
-        score = 1.0 + sum(w.lower() in title.lower() for w in words)
+    for article_id, title, body in matches.filter(condition).values_list("article_id", "title", "body_text")[
+        : limit * 10
+    ]:
+        title, body = title.lower(), body.lower()
+        score = sum(2.0 * (w.lower() in title) + (w.lower() in body) for w in words)
         rows.append((article_id, score))
     rows.sort(key=lambda row: (-row[1], row[0]))
     return _best_per_article(rows, limit)

@@ -158,6 +158,8 @@ def _diff(older, newer) -> list[tuple[str, str]]:
         if line.startswith(("---", "+++")):
             continue
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+        if kind == "hunk" and older is None:
+            continue
         lines.append((kind, line[1:] if kind in ("add", "del", "same") else "…"))
     return lines
 
