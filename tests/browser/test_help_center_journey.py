@@ -173,3 +173,22 @@ def test_agent_inserts_an_article_link_into_a_reply(page, agent, help_center, li
     page.locator("#kb-results").get_by_role("button", name="Insert text").first.click()
     assert "Open **Settings**" in page.get_by_label("Reply").input_value()
     screenshot(page, "kb-composer-insert")
+
+
+def test_manager_reads_the_help_center_insights(page, manager, help_center):
+    from kb.services import article_view_record, article_vote, search_record
+
+    for _ in range(3):
+        article_view_record(article_id=help_center.pk)
+    article_vote(article=help_center, visitor="a" * 32, helpful=True)
+    article_vote(article=help_center, visitor="b" * 32, helpful=False)
+    search_record(query="teleport my parcel", language="en", found=False)
+    search_record(query="ביטקוין", language="yi", found=False)
+    login(page, manager.username, PASSWORD)
+    page.wait_for_url("**/dashboard/")
+    page.goto("/kb/insights/")
+    assert page.get_by_role("row", name="teleport my parcel 1").is_visible()
+    assert page.get_by_text("1 of 2 votes").is_visible()
+    screenshot(page, "kb-insights")
+    page.goto("/help/categories/account/")
+    screenshot(page, "help-category")
