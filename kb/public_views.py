@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -33,6 +34,7 @@ def _context(request: HttpRequest, language: str, **extra) -> dict:
 
 
 def _remember_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])  # the language comes from both
     chosen = normalise(request.GET.get("lang"))
     if chosen and chosen != request.COOKIES.get(LANGUAGE_COOKIE):
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)

@@ -67,3 +67,8 @@ def test_translation_in_other_language_url_redirects_to_visitor_language_slug(cl
     assert response.url.startswith(
         reverse("help:article", args=[article.pk, article.translations.get(language="yi").slug])
     )
+
+
+def test_help_pages_vary_on_accept_language(client, article):
+    response = client.get(reverse("help:home"))
+    assert "Accept-Language" in response["Vary"]
