@@ -27,15 +27,13 @@ TODAY = dt.date(2026, 3, 15)
 
 def test_article_views_sum_the_days_in_range():
     a, b = kb_article(title="A"), kb_article(title="B")
-    for day_offset, article, times in [(0, a, 3), (1, a, 2), (1, b, 5), (9, b, 7)]:
+    for day_offset, article, times in [(0, a, 3), (1, a, 2), (1, b, 6), (9, b, 7)]:
         for _ in range(times):
             article_view_record(article_id=article.pk, day=TODAY - dt.timedelta(days=day_offset))
-    assert kb_article_views(date_from=TODAY - dt.timedelta(days=1), date_to=TODAY) == 10
-    assert kb_article_views(date_from=TODAY - dt.timedelta(days=30), date_to=TODAY) == 17
+    assert kb_article_views(date_from=TODAY - dt.timedelta(days=1), date_to=TODAY) == 11
+    assert kb_article_views(date_from=TODAY - dt.timedelta(days=30), date_to=TODAY) == 18
     top = kb_top_articles(date_from=TODAY - dt.timedelta(days=1), date_to=TODAY)
-    assert [(r["title"], r["views"]) for r in top] == [("B", 5), ("A", 5)] or [
-        (r["title"], r["views"]) for r in top
-    ] == [("A", 5), ("B", 5)]
+    assert [(r["title"], r["views"]) for r in top] == [("B", 6), ("A", 5)]
 
 
 def test_helpful_ratio_counts_votes_in_range():
