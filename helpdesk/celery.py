@@ -65,6 +65,7 @@ app.conf.beat_schedule = {
         "task": "lifecycle.tasks.lifecycle_churn_inactive",
         "schedule": crontab(minute=7),
     },
+    "kb-popularity-refresh": {"task": "kb.tasks.kb_popularity_refresh", "schedule": 3600.0},
 }
 app.autodiscover_tasks()
 

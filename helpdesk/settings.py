@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tickets",
     "kpis",
     "webhooks",
+    "kb",
 ]
 
 MIDDLEWARE = [
@@ -298,3 +299,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Knowledge base: the help center's default language and the languages it offers.
+KB_DEFAULT_LANGUAGE = env.str("KB_DEFAULT_LANGUAGE", default="en")
+KB_LANGUAGES = [
+    ("en", "English"),
+    ("yi", "ייִדיש"),
+    ("he", "עברית"),
+    ("ar", "العربية"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("tl", "Tagalog"),
+]
+KB_RTL_LANGUAGES = ("yi", "he", "ar", "fa", "ur")
+# Votes from one IP address per hour before further ballots are refused.
+KB_VOTES_PER_IP_PER_HOUR = env.int("KB_VOTES_PER_IP_PER_HOUR", default=30)

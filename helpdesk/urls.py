@@ -32,4 +32,6 @@ urlpatterns = [
     path("settings/api-tokens/", include("api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
+    path("help/", include("kb.public_urls")),
+    path("kb/", include("kb.urls")),
 ]

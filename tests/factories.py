@@ -109,3 +109,45 @@ class CannedReplyFactory(factory.django.DjangoModelFactory):
         "Hi {{ customer.first_name }}, thanks for writing about {{ ticket.reference }}.\n\n"
         "{{ agent.first_name }}"
     )
+
+
+# Knowledge base
+
+
+class KbCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "kb.Category"
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class KbSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "kb.Section"
+
+    category = factory.SubFactory(KbCategoryFactory)
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+def kb_article(
+    *,
+    title: str = "How to reset your password",
+    body: str = "Open **Settings** and choose *Reset password*.",
+    state: str = "published",
+    section=None,
+    by=None,
+    **fields,
+):
+    """An article written through the service, so it is rendered, indexed and has a revision."""
+    from kb.services import article_create
+
+    return article_create(
+        section=section or KbSectionFactory(),
+        title=title,
+        body_markdown=body,
+        state=state,
+        by=by,
+        **fields,
+    )

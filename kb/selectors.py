@@ -1,0 +1,391 @@
+"""Reads for the help center, the authoring pages, the agent workspace and the KPIs.
+
+Public selectors only ever return published, non-internal articles. Each article handed to a
+template carries `display`: its translation in the visitor's language, else the default one.
+
+KPI selectors (`kb_*`) take an inclusive `date_from`..`date_to` range of local dates and have
+stable signatures for the dashboard and the KPI API.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from helpdesk.roles import is_staff_member, sees_all_teams
+from tickets.models import Message, Ticket
+
+from .models import (
+    Article,
+    ArticleRevision,
+    ArticleTranslation,
+    ArticleViewDay,
+    ArticleVote,
+    Category,
+    DeflectionSession,
+    SearchDay,
+)
+from .services import search_config_for
+
+MAX_QUERY_WORDS = 8
+_LIST_FIELDS = ("id", "article_id", "language", "title", "slug")
+
+
+def _languages(language: str) -> list[str]:
+    return list(dict.fromkeys([language, settings.KB_DEFAULT_LANGUAGE]))
+
+
+def _translations(language: str, *, with_text: bool = False, with_source: bool = False) -> Prefetch:
+    fields = (*_LIST_FIELDS, "body_text") if with_text else _LIST_FIELDS
+    fields = (*fields, "body_markdown") if with_source else fields
+    return Prefetch(
+        "translations",
+        queryset=ArticleTranslation.objects.filter(language__in=_languages(language)).only(*fields),
+        to_attr="shown_translations",
+    )
+
+
+def _with_display(articles, language: str) -> list[Article]:
+    """Attach `display` (the best translation) and drop articles with none to show."""
+    shown = []
+    for article in articles:
+        by_language = {t.language: t for t in article.shown_translations}
+        article.display = by_language.get(language) or by_language.get(settings.KB_DEFAULT_LANGUAGE)
+        if article.display is not None:
+            shown.append(article)
+    return shown
+
+
+# The public help center
+
+
+def help_categories(*, language: str) -> QuerySet[Category]:
+    """Categories that hold at least one public article, with their sections."""
+    public = Q(sections__articles__state=Article.State.PUBLISHED, sections__articles__is_internal=False)
+    return (
+        Category.objects.annotate(article_count=Count("sections__articles", filter=public))
+        .filter(article_count__gt=0)
+        .order_by("position", "name")
+    )
+
+
+def popular_articles(*, language: str, limit: int = 8) -> list[Article]:
+    articles = (
+        Article.objects.public()
+        .only("id", "popularity", "section_id")
+        .order_by("-popularity", "-id")
+        .prefetch_related(_translations(language))[:limit]
+    )
+    return _with_display(articles, language)
+
+
+def category_articles(*, category: Category, language: str) -> QuerySet[Article]:
+    """The category's public articles in section order (paginate, then `with_display`)."""
+    return (
+        Article.objects.public()
+        .filter(section__category=category)
+        .select_related("section")
+        .only("id", "position", "section__id", "section__name", "section__position", "section__category_id")
+        .order_by("section__position", "section__name", "section_id", "position", "id")
+        .prefetch_related(_translations(language))
+    )
+
+
+def with_display(articles, *, language: str) -> list[Article]:
+    return _with_display(articles, language)
+
+
+def public_article(*, pk: int, language: str) -> tuple[Article, ArticleTranslation, list[str]]:
+    """The article, its translation to show and the languages it exists in; raises DoesNotExist."""
+    article = Article.objects.public().select_related("section__category").get(pk=pk)
+    translations = {
+        t.language: t
+        for t in ArticleTranslation.objects.filter(article=article).defer("search_vector", "body_markdown")
+    }
+    if not translations:
+        raise Article.DoesNotExist
+    shown = translations.get(language) or translations.get(settings.KB_DEFAULT_LANGUAGE)
+    shown = shown or translations[min(translations)]
+    return article, shown, sorted(translations)
+
+
+def related_articles(*, article: Article, language: str, limit: int = 5) -> list[Article]:
+    """Public articles sharing the most keywords with `article`, then others from its section."""
+    keyword_ids = Article.keywords.through.objects.filter(article_id=article.pk).values("keyword_id")
+    related = (
+        Article.objects.public()
+        .filter(Q(section_id=article.section_id) | Q(keywords__in=keyword_ids))
+        .exclude(pk=article.pk)
+        .annotate(shared=Count("keywords", filter=Q(keywords__in=keyword_ids), distinct=True))
+        .only("id", "popularity")
+        .order_by("-shared", "-popularity", "-id")
+        .prefetch_related(_translations(language))[:limit]
+    )
+    return _with_display(related, language)
+
+
+def article_votes(*, article: Article) -> dict[str, int]:
+    totals = ArticleVote.objects.filter(article=article).aggregate(
+        total=Count("id"), helpful=Count("id", filter=Q(helpful=True))
+    )
+    return {"total": totals["total"], "helpful": totals["helpful"]}
+
+
+def visitor_has_voted(*, article: Article, visitor: str | None) -> bool:
+    return bool(visitor) and ArticleVote.objects.filter(article=article, visitor=visitor).exists()
+
+
+def _words(query: str) -> list[str]:
+    return [w[:50] for w in query[:500].split() if w][:MAX_QUERY_WORDS]
+
+
+def article_search(
+    *,
+    query: str,
+    language: str,
+    limit: int = 20,
+    include_internal: bool = False,
+    with_source: bool = False,
+    match: str = "all",
+) -> list[Article]:
+    """Published articles matching `query`, best first, each with `display` and `rank`.
+
+    `match="all"` wants every word (websearch syntax on PostgreSQL: quotes, -word, or);
+    `match="any"` wants at least one, ranked by how well they match (for suggestions from a
+    ticket subject). PostgreSQL: full-text search over the translations' vectors (GIN index),
+    ranked by ts_rank with titles weighing more. Elsewhere: substring matches, titles first.
+    """
+    words = _words(query)
+    if not words:
+        return []
+    articles = Article.objects.filter(state=Article.State.PUBLISHED)
+    if not include_internal:
+        articles = articles.filter(is_internal=False)
+    search = _search_postgres if connection.vendor == "postgresql" else _search_fallback
+    ranked = search(words=words, language=language, articles=articles, limit=limit, match_any=match == "any")
+    found = (
+        Article.objects.filter(pk__in=[pk for pk, _ in ranked])
+        .select_related("section__category")
+        .only("id", "is_internal", "section__id", "section__name", "section__category__name")
+        .prefetch_related(_translations(language, with_text=True, with_source=with_source))
+    )
+    by_pk = {a.pk: a for a in found}
+    ordered = []
+    for pk, rank in ranked:
+        article = by_pk[pk]
+        article.rank = rank
+        ordered.append(article)
+    return _with_display(ordered, language)
+
+
+def _search_postgres(
+    *, words: list[str], language: str, articles: QuerySet, limit: int, match_any: bool
+) -> list[tuple[int, float]]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    tsquery = None
+    for config in dict.fromkeys(search_config_for(code) for code in _languages(language)):
+        parts = (
+            [SearchQuery(word, config=config, search_type="plain") for word in words]
+            if match_any
+            else [SearchQuery(" ".join(words)[:200], config=config, search_type="websearch")]
+        )
+        for part in parts:
+            tsquery = part if tsquery is None else tsquery | part
+    rows = (
+        ArticleTranslation.objects.filter(
+            search_vector=tsquery, language__in=_languages(language), article__in=articles
+        )
+        .annotate(rank=SearchRank(F("search_vector"), tsquery))
+        .order_by("-rank", "article_id")
+        .values_list("article_id", "rank")[: limit * 2]
+    )
+    return _best_per_article(rows, limit)
+
+
+def _search_fallback(
+    *, words: list[str], language: str, articles: QuerySet, limit: int, match_any: bool
+) -> list[tuple[int, float]]:
+    if match_any:
+        words = [w for w in words if len(w) >= 3] or words
+    matches = ArticleTranslation.objects.filter(language__in=_languages(language), article__in=articles)
+    condition = Q() if not match_any else Q(pk__in=[])
+    for word in words:
+        found = Q(title__icontains=word) | Q(body_text__icontains=word)
+        condition = condition | found if match_any else condition & found
+    rows = []
+    for article_id, title, body in matches.filter(condition).values_list("article_id", "title", "body_text")[
+        : limit * 10
+    ]:
+        title, body = title.lower(), body.lower()
+        score = sum(2.0 * (w.lower() in title) + (w.lower() in body) for w in words)
+        rows.append((article_id, score))
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return _best_per_article(rows, limit)
+
+
+def _best_per_article(rows, limit: int) -> list[tuple[int, float]]:
+    best: dict[int, float] = {}
+    for article_id, rank in rows:
+        best.setdefault(article_id, rank)
+    return list(best.items())[:limit]
+
+
+# Authoring and the agent workspace
+
+
+def article_list_for_staff(*, state: str = "", category_id: int | None = None, query: str = "") -> QuerySet:
+    articles = (
+        Article.objects.select_related("section__category", "created_by")
+        .prefetch_related(_translations(settings.KB_DEFAULT_LANGUAGE))
+        .annotate(translation_count=Count("translations", distinct=True))
+        .order_by("-updated_at", "-id")
+    )
+    if state:
+        articles = articles.filter(state=state)
+    if category_id:
+        articles = articles.filter(section__category_id=category_id)
+    if query:
+        articles = articles.filter(translations__title__icontains=query[:100]).distinct()
+    return articles
+
+
+def article_for_staff(*, pk: int) -> Article:
+    return (
+        Article.objects.select_related("section__category", "created_by")
+        .prefetch_related("keywords")
+        .get(pk=pk)
+    )
+
+
+def article_revisions(*, article: Article, language: str) -> QuerySet[ArticleRevision]:
+    return ArticleRevision.objects.filter(article=article, language=language).select_related("author")
+
+
+def ticket_answer_for_article(*, user, ticket_id: int) -> tuple[Ticket, Message | None]:
+    """A ticket `user` may see and its last public agent reply; raises Ticket.DoesNotExist.
+
+    Visible: managers and admins see every ticket; other staff see their team's tickets
+    (as member, lead or QA reviewer) and tickets assigned to them.
+    """
+    if not is_staff_member(user):
+        raise Ticket.DoesNotExist
+    tickets = Ticket.objects.select_related("team")
+    if not sees_all_teams(user):
+        tickets = tickets.filter(
+            Q(assignee=user) | Q(team__members=user) | Q(team__leads=user) | Q(team__qa_reviewers=user)
+        ).distinct()
+    ticket = tickets.get(pk=ticket_id)
+    reply = (
+        Message.objects.filter(ticket=ticket, kind=Message.Kind.PUBLIC, sender=Message.Sender.AGENT)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return ticket, reply
+
+
+# KPIs
+
+
+@dataclass(frozen=True)
+class HelpfulRatio:
+    helpful: int
+    total: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.helpful / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class FailedSearch:
+    query: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchTotals:
+    searches: int
+    without_result: int
+
+
+@dataclass(frozen=True)
+class DeflectionRate:
+    sessions: int  # portal sessions shown at least one suggestion
+    opened: int  # of those, sessions that opened a suggested article
+    deflected: int  # opened an article and did not submit a ticket
+    submitted: int  # submitted a ticket
+
+    @property
+    def rate(self) -> float | None:
+        return self.deflected / self.sessions if self.sessions else None
+
+
+def _instants(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def kb_article_views(*, date_from: date, date_to: date) -> int:
+    """Help-center article views in the range."""
+    total = ArticleViewDay.objects.filter(day__range=(date_from, date_to)).aggregate(n=Sum("views"))["n"]
+    return total or 0
+
+
+def kb_top_articles(*, date_from: date, date_to: date, limit: int = 10) -> list[dict]:
+    """The most viewed articles in the range: [{article_id, title, views}], most viewed first."""
+    rows = list(
+        ArticleViewDay.objects.filter(day__range=(date_from, date_to))
+        .values("article_id")
+        .annotate(views=Sum("views"))
+        .order_by("-views", "article_id")[:limit]
+    )
+    titles = dict(
+        ArticleTranslation.objects.filter(
+            article_id__in=[r["article_id"] for r in rows], language=settings.KB_DEFAULT_LANGUAGE
+        ).values_list("article_id", "title")
+    )
+    return [{**r, "title": titles.get(r["article_id"], f"Article {r['article_id']}")} for r in rows]
+
+
+def kb_helpful_ratio(*, date_from: date, date_to: date) -> HelpfulRatio:
+    """Votes cast in the range and how many said "helpful"."""
+    start, end = _instants(date_from, date_to)
+    totals = ArticleVote.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        total=Count("id"), helpful=Count("id", filter=Q(helpful=True))
+    )
+    return HelpfulRatio(helpful=totals["helpful"], total=totals["total"])
+
+
+def kb_searches(*, date_from: date, date_to: date) -> SearchTotals:
+    totals = SearchDay.objects.filter(day__range=(date_from, date_to)).aggregate(
+        total=Sum("count"), failed=Sum("count", filter=Q(found=False))
+    )
+    return SearchTotals(searches=totals["total"] or 0, without_result=totals["failed"] or 0)
+
+
+def kb_failed_searches(*, date_from: date, date_to: date, limit: int = 50) -> list[FailedSearch]:
+    """What customers searched for without a result in the range, most frequent first."""
+    rows = (
+        SearchDay.objects.filter(day__range=(date_from, date_to), found=False)
+        .values("query")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "query")[:limit]
+    )
+    return [FailedSearch(query=r["query"], count=r["total"]) for r in rows]
+
+
+def kb_deflection_rate(*, date_from: date, date_to: date) -> DeflectionRate:
+    """Sessions first shown suggestions in the range; deflected = opened an article, no ticket."""
+    start, end = _instants(date_from, date_to)
+    totals = DeflectionSession.objects.filter(first_shown_at__gte=start, first_shown_at__lt=end).aggregate(
+        sessions=Count("id"),
+        opened=Count("id", filter=Q(articles_opened__gt=0)),
+        deflected=Count("id", filter=Q(articles_opened__gt=0, ticket_submitted_at__isnull=True)),
+        submitted=Count("id", filter=Q(ticket_submitted_at__isnull=False)),
+    )
+    return DeflectionRate(**totals)
