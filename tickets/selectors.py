@@ -1,0 +1,374 @@
+"""Reads for the agent workspace.
+
+Every ticket read starts from `tickets_visible_to`, so a caller cannot forget permission
+scoping: agents see their teams' tickets, tickets assigned to them and tickets with no team
+(triage); QA reviewers also see the teams they review; managers and admins see everything;
+anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import QueryDict
+from django.utils import timezone
+
+from helpdesk.roles import QA_REVIEWER, WORKSPACE_ROLES, has_role, sees_all_teams
+from lifecycle.models import Customer, TouchpointEvent
+
+from .filters import TicketFilter
+from .keyset import Page, SortKey, keyset_page
+from .models import (
+    Attachment,
+    CannedReply,
+    Message,
+    SatisfactionRating,
+    SavedView,
+    Team,
+    Ticket,
+    TicketEvent,
+)
+
+User = get_user_model()
+
+SLA_AT_RISK_WINDOW = timedelta(hours=1)
+RECENTLY_SOLVED_WINDOW = timedelta(days=7)
+PAGE_SIZES = (25, 50, 100)
+
+
+# --- Scoping ---------------------------------------------------------------------------------
+
+
+def team_ids_for(user) -> frozenset[int]:
+    """Teams whose tickets `user` works: member of, plus reviewed ones for QA. Cached per request."""
+    cached = getattr(user, "_helpdesk_team_ids", None)
+    if cached is not None:
+        return cached
+    members = Team.members.through.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
+    if has_role(user, QA_REVIEWER):
+        reviewed = Team.qa_reviewers.through.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
+        members = members.union(reviewed)
+    user._helpdesk_team_ids = frozenset(members)
+    return user._helpdesk_team_ids
+
+
+def tickets_visible_to(*, user) -> QuerySet[Ticket]:
+    if not getattr(user, "is_authenticated", False) or not has_role(user, *WORKSPACE_ROLES):
+        return Ticket.objects.none()
+    if sees_all_teams(user):
+        return Ticket.objects.all()
+    return Ticket.objects.filter(
+        Q(team__isnull=True) | Q(team_id__in=sorted(team_ids_for(user))) | Q(assignee_id=user.pk)
+    )
+
+
+def ticket_id_from_reference(reference: str) -> int | None:
+    match = re.fullmatch(
+        rf"{re.escape(settings.TICKET_REFERENCE_PREFIX)}-(\d{{1,18}})", reference or "", re.I
+    )
+    return int(match.group(1)) if match else None
+
+
+def ticket_for_agent(*, user, reference: str) -> Ticket:
+    """The ticket for its reference, if `user` may see it; raises Ticket.DoesNotExist otherwise."""
+    pk = ticket_id_from_reference(reference)
+    if pk is None:
+        raise Ticket.DoesNotExist(reference)
+    return (
+        tickets_visible_to(user=user)
+        .select_related("customer", "team", "assignee", "merged_into")
+        .prefetch_related("tags")
+        .get(pk=pk)
+    )
+
+
+def visible_ticket_id(*, user, reference: str) -> int | None:
+    """The ticket's id if `user` may see it, in one light query (for the presence heartbeat)."""
+    pk = ticket_id_from_reference(reference)
+    if pk is None:
+        return None
+    return tickets_visible_to(user=user).filter(pk=pk).values_list("pk", flat=True).first()
+
+
+def tickets_for_agent_by_ids(*, user, ids) -> QuerySet[Ticket]:
+    return tickets_visible_to(user=user).filter(pk__in=list(ids))
+
+
+# --- The queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueView:
+    slug: str
+    name: str
+
+    def narrow(self, queryset: QuerySet, *, user, now: datetime) -> QuerySet:
+        return _VIEW_FILTERS[self.slug](queryset, user, now)
+
+
+def _sla_at_risk(queryset: QuerySet, user, now: datetime) -> QuerySet:
+    soon = now + SLA_AT_RISK_WINDOW
+    return queryset.unsolved().filter(
+        Q(resolution_due_at__lte=soon)
+        | Q(first_public_reply_at__isnull=True, first_response_due_at__lte=soon)
+    )
+
+
+_VIEW_FILTERS = {
+    "mine": lambda qs, user, now: qs.unsolved().filter(assignee_id=user.pk),
+    "unassigned": lambda qs, user, now: qs.unsolved().filter(assignee__isnull=True),
+    "teams": lambda qs, user, now: qs.unsolved().filter(team_id__in=sorted(team_ids_for(user))),
+    "open": lambda qs, user, now: qs.unsolved(),
+    "sla": _sla_at_risk,
+    "solved": lambda qs, user, now: qs.filter(
+        status__in=Ticket.SOLVED, solved_at__gte=now - RECENTLY_SOLVED_WINDOW
+    ),
+    "all": lambda qs, user, now: qs,
+}
+
+QUEUE_VIEWS = (
+    QueueView("mine", "My open"),
+    QueueView("unassigned", "Unassigned"),
+    QueueView("teams", "My teams"),
+    QueueView("open", "All open"),
+    QueueView("sla", "SLA at risk"),
+    QueueView("solved", "Recently solved"),
+    QueueView("all", "All statuses"),
+)
+QUEUE_VIEWS_BY_SLUG = {view.slug: view for view in QUEUE_VIEWS}
+DEFAULT_VIEW = "mine"
+
+_PRIORITY_RANK = Case(
+    When(priority=Ticket.Priority.URGENT, then=Value(4)),
+    When(priority=Ticket.Priority.HIGH, then=Value(3)),
+    When(priority=Ticket.Priority.NORMAL, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+# Each order ends on the primary key so that it is total (keyset pagination needs that).
+SORTS: dict[str, tuple[str, tuple[SortKey, ...]]] = {
+    "updated": (
+        "Recently updated",
+        (SortKey("updated_at", descending=True, is_datetime=True), SortKey("id", descending=True)),
+    ),
+    "created": (
+        "Newest",
+        (SortKey("created_at", descending=True, is_datetime=True), SortKey("id", descending=True)),
+    ),
+    "priority": (
+        "Priority",
+        (
+            SortKey("priority_rank", descending=True),
+            SortKey("updated_at", descending=True, is_datetime=True),
+            SortKey("id", descending=True),
+        ),
+    ),
+    "due": (
+        "Due soonest",
+        (SortKey("resolution_due_at", nullable=True, is_datetime=True), SortKey("id")),
+    ),
+}
+DEFAULT_SORT = "updated"
+
+
+@dataclass
+class QueueResult:
+    view: QueueView
+    sort: str
+    filterset: TicketFilter
+    page: Page
+    size: int
+    now: datetime = field(default_factory=timezone.now)
+
+
+def ticket_queue(*, user, params: QueryDict, request=None) -> QueueResult:
+    """One page of the queue for `user`: a built-in view, the filters and sort in `params`, a cursor.
+
+    A fixed number of queries whatever the page size: the rows (customer, team and assignee
+    joined) and their tags. Raises keyset.InvalidCursor for a cursor we did not make.
+    """
+    now = timezone.now()
+    view = QUEUE_VIEWS_BY_SLUG.get(params.get("view", ""), QUEUE_VIEWS_BY_SLUG[DEFAULT_VIEW])
+    sort = params.get("sort") if params.get("sort") in SORTS else DEFAULT_SORT
+    size = _page_size(params.get("size"))
+    base = view.narrow(tickets_visible_to(user=user), user=user, now=now).filter(is_spam=False)
+    filterset = TicketFilter(params, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    if sort == "priority":
+        queryset = queryset.annotate(priority_rank=_PRIORITY_RANK)
+    queryset = queryset.select_related("customer", "team", "assignee").prefetch_related("tags")
+    page = keyset_page(
+        queryset, SORTS[sort][1], size=size, after=params.get("after"), before=params.get("before")
+    )
+    return QueueResult(view=view, sort=sort, filterset=filterset, page=page, size=size, now=now)
+
+
+def _page_size(raw: str | None) -> int:
+    try:
+        size = int(raw or PAGE_SIZES[0])
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def workspace_agents() -> QuerySet:
+    """Users who can be given tickets: every active member of a workspace role, or a superuser."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=WORKSPACE_ROLES) | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def saved_views_for(*, user) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(owner_id=user.pk)
+
+
+# --- The ticket page -------------------------------------------------------------------------
+
+
+@dataclass
+class SLAClock:
+    """One SLA target of a ticket, judged as KPIS.md does: achieved, breached or pending."""
+
+    name: str
+    due_at: datetime
+    state: str  # "achieved" | "breached" | "pending"
+    done_at: datetime | None
+
+
+def sla_clocks(ticket: Ticket, *, now: datetime) -> list[SLAClock]:
+    clocks = []
+    if ticket.direction == Ticket.Direction.INBOUND and ticket.first_response_due_at:
+        clocks.append(
+            _clock("First response", ticket.first_response_due_at, ticket.first_public_reply_at, now)
+        )
+    if ticket.resolution_due_at:
+        solved_at = ticket.solved_at if ticket.is_solved else None
+        clocks.append(_clock("Resolution", ticket.resolution_due_at, solved_at, now))
+    return clocks
+
+
+def _clock(name: str, due: datetime, done: datetime | None, now: datetime) -> SLAClock:
+    if done is not None:
+        state = "achieved" if done <= due else "breached"
+    else:
+        state = "breached" if now > due else "pending"
+    return SLAClock(name=name, due_at=due, state=state, done_at=done)
+
+
+@dataclass
+class HistoryEntry:
+    event: TicketEvent
+    before: str
+    after: str
+
+
+@dataclass
+class TicketPage:
+    ticket: Ticket
+    messages: list[Message]
+    history: list[HistoryEntry]
+    clocks: list[SLAClock]
+    customer: Customer
+    other_tickets: list[Ticket]
+    ratings: list[SatisfactionRating]
+    touchpoints: list[TouchpointEvent]
+    canned_replies: list[CannedReply]
+    last_public_message_id: int | None
+
+
+def ticket_page(*, user, ticket: Ticket) -> TicketPage:
+    """Everything the ticket page shows, in a fixed number of queries however long the ticket."""
+    messages = list(
+        ticket.messages.select_related("author").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        )
+    )
+    customer = ticket.customer
+    return TicketPage(
+        ticket=ticket,
+        messages=messages,
+        history=_history(ticket),
+        clocks=sla_clocks(ticket, now=timezone.now()),
+        customer=customer,
+        other_tickets=list(
+            tickets_visible_to(user=user)
+            .filter(customer_id=customer.pk)
+            .exclude(pk=ticket.pk)
+            .order_by("-created_at", "-pk")[:5]
+        ),
+        ratings=list(
+            SatisfactionRating.objects.filter(ticket__customer_id=customer.pk)
+            .select_related("ticket")
+            .order_by("-created_at")[:5]
+        ),
+        touchpoints=list(
+            TouchpointEvent.objects.filter(customer_id=customer.pk).order_by("-occurred_at")[:5]
+        ),
+        canned_replies=canned_replies_for(ticket=ticket),
+        last_public_message_id=max((m.pk for m in messages if m.kind == Message.Kind.PUBLIC), default=None),
+    )
+
+
+def canned_replies_for(*, ticket: Ticket) -> list[CannedReply]:
+    return list(
+        CannedReply.objects.filter(is_active=True).filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
+    )
+
+
+_PEOPLE_KINDS = {TicketEvent.Kind.ASSIGNEE}
+_TEAM_KINDS = {TicketEvent.Kind.TEAM}
+
+
+def _history(ticket: Ticket) -> list[HistoryEntry]:
+    events = list(ticket.events.select_related("actor").order_by("occurred_at", "pk"))
+    user_ids = {
+        v for e in events if e.kind in _PEOPLE_KINDS for v in (e.before, e.after) if isinstance(v, int)
+    }
+    team_ids = {v for e in events if e.kind in _TEAM_KINDS for v in (e.before, e.after) if isinstance(v, int)}
+    users = {u.pk: u.get_full_name() or u.get_username() for u in User.objects.filter(pk__in=user_ids)}
+    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
+    names = {TicketEvent.Kind.ASSIGNEE: users, TicketEvent.Kind.TEAM: teams}
+    return [
+        HistoryEntry(
+            event=e,
+            before=_describe(e.kind, e.before, names),
+            after=_describe(e.kind, e.after, names),
+        )
+        for e in events
+    ]
+
+
+_LABELS = {
+    TicketEvent.Kind.STATUS: dict(Ticket.Status.choices),
+    TicketEvent.Kind.PRIORITY: dict(Ticket.Priority.choices),
+    TicketEvent.Kind.TYPE: dict(Ticket.Type.choices),
+}
+
+
+def _describe(kind: str, value, names: dict) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if kind in names and isinstance(value, int):
+        return names[kind].get(value, f"#{value}")
+    if kind in _LABELS and isinstance(value, str):
+        return _LABELS[kind].get(value, value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def attachment_for_agent(*, user, token: str) -> Attachment:
+    """The attachment, if `user` may see its ticket; raises Attachment.DoesNotExist otherwise."""
+    visible = tickets_visible_to(user=user).values("pk")
+    return Attachment.objects.select_related("message").get(token=token, message__ticket_id__in=visible)
