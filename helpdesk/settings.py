@@ -289,6 +289,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+        "TicketTypeEnum": "tickets.models.Ticket.Type",
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "EventTypeEnum": "lifecycle.models.TouchpointEvent.Type",
+        "StageEnum": "lifecycle.models.Stage",
+    },
 }
 
 LOGGING = {

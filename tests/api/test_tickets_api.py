@@ -1,0 +1,196 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from api.services import api_token_create
+from helpdesk.roles import AGENT
+from tests.factories import CannedReplyFactory, TeamFactory, TicketFactory, staff_user
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user, scopes=("all",)) -> APIClient:
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_create(name='t', user=user, scopes=list(scopes))[1]}"
+    )
+    return client
+
+
+@pytest.fixture
+def team(agent):
+    return TeamFactory(members=[agent])
+
+
+def test_create_ticket_with_three_fields_answers_201_with_reference(agent):
+    response = client_for(agent).post(
+        "/api/v1/tickets/",
+        {"subject": "Broken", "body": "It broke", "customer_email": "Ann@Example.com"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    ticket = Ticket.objects.get(pk=body["id"])
+    assert body["reference"] == ticket.reference
+    assert (ticket.channel, ticket.direction, ticket.status) == ("api", "inbound", "new")
+    assert ticket.customer.emails.get().address == "ann@example.com"
+    assert ticket.messages.get().sender == Message.Sender.CUSTOMER
+
+
+def test_create_with_idempotency_key_creates_once(agent):
+    client = client_for(agent)
+    payload = {"subject": "Once", "body": "x", "customer_email": "a@example.com", "tags": ["Billing"]}
+    first = client.post("/api/v1/tickets/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    second = client.post("/api/v1/tickets/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.json() == second.json()
+    assert Ticket.objects.count() == 1
+    assert first.json()["tags"] == ["billing"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"body": "x", "customer_email": "a@example.com"}, "subject"),
+        ({"subject": "x", "body": "x", "customer_email": "not an email"}, "customer_email"),
+        ({"subject": "x", "body": "x", "customer_email": "a@example.com", "priority": "asap"}, "priority"),
+        ({"subject": ["x"], "body": "x", "customer_email": "a@example.com"}, "subject"),
+        ({"subject": "x", "body": "x", "customer_email": "a@example.com", "team": 10**30}, "team"),
+        ({"subject": "x", "body": "x", "customer_email": "a@example.com", "team": -1}, "team"),
+        ({"subject": "x", "body": "x", "customer_email": "a@example.com", "colour": "red"}, "colour"),
+        ({"subject": "x", "body": "x", "customer_email": "a@example.com", "tags": "a,b"}, "tags"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(agent, payload, field):
+    response = client_for(agent).post("/api/v1/tickets/", payload, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and field in body["errors"]
+    assert not Ticket.objects.exists()
+
+
+def test_malformed_json_is_a_400(agent):
+    response = client_for(agent).post("/api/v1/tickets/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_list_shows_only_visible_tickets_and_filters(agent, team, django_assert_max_num_queries):
+    mine = [TicketFactory(team=team, priority="high") for _ in range(12)]
+    other = TicketFactory(team=TeamFactory())
+    client = client_for(agent, ["tickets:read"])
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/tickets/?page_size=50")
+    ids = {t["id"] for t in response.json()["results"]}
+    assert ids == {t.pk for t in mine}
+    assert client.get(f"/api/v1/tickets/{other.pk}/").status_code == 404
+    assert client.get("/api/v1/tickets/?priority=low").json()["results"] == []
+    assert len(client.get("/api/v1/tickets/?status=new&ordering=created_at").json()["results"]) == 12
+
+
+def test_list_pages_with_cursor(agent, team):
+    for _ in range(7):
+        TicketFactory(team=team)
+    client = client_for(agent)
+    first = client.get("/api/v1/tickets/?page_size=5").json()
+    second = client.get(first["next"]).json()
+    seen = [t["id"] for t in first["results"] + second["results"]]
+    assert len(seen) == len(set(seen)) == 7 and second["next"] is None
+
+
+def test_patch_changes_fields_through_services(agent, team):
+    ticket = TicketFactory(team=team)
+    other_agent = staff_user(AGENT)
+    response = client_for(agent).patch(
+        f"/api/v1/tickets/{ticket.pk}/",
+        {"status": "open", "priority": "urgent", "assignee": other_agent.pk, "tags": ["vip", "refund"]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.assignee) == ("open", "urgent", other_agent)
+    kinds = set(ticket.events.values_list("kind", flat=True))
+    assert {"status", "priority", "assignee", "tags"} <= kinds
+
+
+def test_patch_refuses_a_forbidden_transition_and_changes_nothing(agent, team):
+    ticket = TicketFactory(team=team)
+    client = client_for(agent)
+    client.patch(f"/api/v1/tickets/{ticket.pk}/", {"status": "closed"}, format="json")
+    response = client.patch(
+        f"/api/v1/tickets/{ticket.pk}/", {"status": "open", "priority": "low"}, format="json"
+    )
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == ("closed", "normal")
+
+
+def test_patch_needs_a_field_and_staff_assignee(agent, team, customer_user):
+    ticket = TicketFactory(team=team)
+    client = client_for(agent)
+    assert client.patch(f"/api/v1/tickets/{ticket.pk}/", {}, format="json").status_code == 400
+    response = client.patch(f"/api/v1/tickets/{ticket.pk}/", {"assignee": customer_user.pk}, format="json")
+    assert response.status_code == 400
+
+
+def test_messages_reply_note_and_attachment(agent, team):
+    ticket = TicketFactory(team=team)
+    client = client_for(agent)
+    upload = SimpleUploadedFile("log.txt", b"line 1\n", content_type="text/plain")
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/messages/",
+        {"kind": "note", "body": "Checked logs", "attachments": [upload]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["kind"] == "note" and response.json()["attachments"][0]["filename"] == "log.txt"
+    reply = client.post(
+        f"/api/v1/tickets/{ticket.pk}/messages/", {"kind": "reply", "body": "Fixed"}, format="json"
+    )
+    assert reply.status_code == 201
+    listed = client.get(f"/api/v1/tickets/{ticket.pk}/messages/").json()["results"]
+    assert [m["kind"] for m in listed] == ["public", "note", "public"]
+
+
+def test_rating_needs_ratings_scope_and_valid_score(agent, team):
+    ticket = TicketFactory(team=team)
+    assert (
+        client_for(agent, ["tickets:write"])
+        .post(f"/api/v1/tickets/{ticket.pk}/rating/", {"score": 5}, format="json")
+        .status_code
+        == 403
+    )
+    client = client_for(agent, ["ratings:write", "tickets:read"])
+    assert client.post(f"/api/v1/tickets/{ticket.pk}/rating/", {"score": 9}, format="json").status_code == 400
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/rating/", {"score": 4, "comment": "ok"}, format="json"
+    )
+    assert response.status_code == 201
+    assert client.get("/api/v1/ratings/").json()["results"][0]["score"] == 4
+
+
+def test_scopes_limit_each_resource(agent, team):
+    TicketFactory(team=team)
+    read_only = client_for(agent, ["tickets:read"])
+    assert read_only.get("/api/v1/tickets/").status_code == 200
+    denied = read_only.post(
+        "/api/v1/tickets/", {"subject": "x", "body": "x", "customer_email": "a@b.co"}, format="json"
+    )
+    assert denied.status_code == 403
+    assert client_for(agent, ["customers:write"]).get("/api/v1/tickets/").status_code == 403
+    assert read_only.get("/api/v1/teams/").status_code == 403
+
+
+def test_teams_agents_and_canned_replies(agent, team):
+    CannedReplyFactory()
+    client = client_for(agent, ["teams:read", "canned_replies:read"])
+    assert client.get("/api/v1/teams/").json()["results"][0]["members"] == [agent.pk]
+    agents = client.get("/api/v1/agents/").json()["results"]
+    assert agents[0]["username"] == agent.username and agents[0]["roles"] == ["agent"]
+    assert len(client.get("/api/v1/canned-replies/").json()["results"]) == 1
+
+
+def test_customer_portal_user_cannot_use_the_api(customer_user):
+    client = APIClient()
+    client.force_authenticate(customer_user)
+    assert client.get("/api/v1/tickets/").status_code == 403

@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from api.serializers import StrictSerializer
+
+from ..models import Attachment, CannedReply, Message, SatisfactionRating, Team, Ticket
+
+User = get_user_model()
+MAX_BODY = 100_000
+
+
+class TeamRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+
+class CustomerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    team = TeamRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True)
+    customer = CustomerRefSerializer(read_only=True)
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "url",
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "direction",
+            "type",
+            "team",
+            "assignee",
+            "customer",
+            "requester_email",
+            "tags",
+            "language",
+            "customer_stage_at_open",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_public_reply_at",
+            "solved_at",
+            "merged_into",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, ticket: Ticket) -> str:
+        return f"{settings.SITE_URL}/tickets/{ticket.reference}/"
+
+
+def _tag_list() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=False), max_length=30, required=False
+    )
+
+
+class TicketCreateSerializer(StrictSerializer):
+    subject = serializers.CharField(max_length=500)
+    body = serializers.CharField(max_length=MAX_BODY)
+    customer_email = serializers.EmailField()
+    customer_name = serializers.CharField(max_length=200, required=False, default="")
+    channel = serializers.ChoiceField(Ticket.Channel.choices, default=Ticket.Channel.API)
+    direction = serializers.ChoiceField(Ticket.Direction.choices, default=Ticket.Direction.INBOUND)
+    priority = serializers.ChoiceField(Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
+    type = serializers.ChoiceField(Ticket.Type.choices, default=Ticket.Type.QUESTION)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    tags = _tag_list()
+    language = serializers.CharField(max_length=16, required=False, default="")
+
+
+class TicketUpdateSerializer(StrictSerializer):
+    """Only the fields sent are changed, each through its own service (and event)."""
+
+    status = serializers.ChoiceField(Ticket.Status.choices, required=False)
+    priority = serializers.ChoiceField(Ticket.Priority.choices, required=False)
+    type = serializers.ChoiceField(Ticket.Type.choices, required=False)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True
+    )
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    tags = _tag_list()
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                "Send at least one of: status, priority, type, assignee, team, tags."
+            )
+        return attrs
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["token", "filename", "content_type", "size", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return f"{settings.SITE_URL}/tickets/attachments/{attachment.token}/"
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "kind",
+            "sender",
+            "author",
+            "body_text",
+            "body_html",
+            "channel",
+            "delivery_state",
+            "attachments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField([("reply", "Public reply"), ("note", "Internal note")])
+    body = serializers.CharField(max_length=MAX_BODY)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    ticket = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = SatisfactionRating
+        fields = ["id", "ticket", "score", "comment", "created_at"]
+        read_only_fields = ["id", "ticket", "created_at"]
+        extra_kwargs = {"score": {"min_value": 1, "max_value": 5}, "comment": {"max_length": 5000}}
+
+
+class CannedReplySerializer(serializers.ModelSerializer):
+    team = TeamRefSerializer(read_only=True)
+
+    class Meta:
+        model = CannedReply
+        fields = ["id", "title", "body", "team", "set_status", "set_priority", "add_tags"]
+        read_only_fields = fields
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members"]
+        read_only_fields = fields
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name")
+    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email", "teams", "roles"]
+        read_only_fields = fields
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(group.name for group in user.groups.all())

@@ -1,0 +1,182 @@
+"""The tickets API: every write goes through tickets.services, every read through the
+permission-scoped selectors, so the API sees exactly what the same user sees in the workspace."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from api.idempotency import idempotent
+from api.permissions import IsStaff
+from helpdesk import roles
+
+from .. import services
+from ..filters import TicketFilter
+from ..models import Attachment, CannedReply, Message, SatisfactionRating, Team, Ticket
+from ..selectors import tickets_visible_to
+from . import serializers as s
+
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat the same POST with the same key to get the first result and create nothing new.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tickets", description="Filter, search (`q`) and order; cursor-paged."),
+    retrieve=extend_schema(summary="One ticket"),
+)
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "tickets"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsStaff]
+    serializer_class = s.TicketSerializer
+    filterset_class = TicketFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
+    ordering_fields = ["id", "created_at", "updated_at", "priority"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return (
+            tickets_visible_to(user=self.request.user)
+            .select_related("team", "assignee", "customer")
+            .prefetch_related("tags")
+        )
+
+    @extend_schema(
+        summary="Open a ticket",
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    @idempotent
+    def create(self, request):
+        data = self._valid(s.TicketCreateSerializer, request.data)
+        ticket = services.ticket_create(by=request.user, body_html="", **data)
+        return Response(self._read(ticket), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change status, priority, type, assignee, team or tags",
+        request=s.TicketUpdateSerializer,
+        responses={200: s.TicketSerializer},
+    )
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._valid(s.TicketUpdateSerializer, request.data)
+        if data.get("assignee") is not None and not roles.is_staff_member(data["assignee"]):
+            raise s.serializers.ValidationError({"assignee": ["Tickets can only be assigned to staff."]})
+        with transaction.atomic():
+            for field, change in _UPDATES.items():
+                if field in data:
+                    change(ticket=ticket, value=data[field], by=request.user)
+        return Response(self._read(ticket))
+
+    @extend_schema(summary="A ticket's messages", responses={200: s.MessageSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="messages")
+    def messages(self, request, pk=None):
+        ticket = self.get_object()
+        page = self.paginate_queryset(
+            Message.objects.filter(ticket=ticket)
+            .select_related("author")
+            .prefetch_related(Prefetch("attachments", Attachment.objects.order_by("pk")))
+            .order_by("-id")
+        )
+        return self.get_paginated_response(s.MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Add a public reply or an internal note (multipart for attachments)",
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    @messages.mapping.post
+    @idempotent
+    def add_message(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._valid(s.MessageCreateSerializer, request.data)
+        add = services.ticket_reply if data["kind"] == "reply" else services.ticket_note
+        message = add(
+            ticket=ticket, by=request.user, body=data["body"], attachments=data.get("attachments", [])
+        )
+        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Rate the ticket for the customer (a new rating replaces the old)",
+        request=s.RatingSerializer,
+        responses={201: s.RatingSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    @action(detail=True, methods=["post"], url_path="rating", scope_resource="ratings")
+    @idempotent
+    def rating(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._valid(s.RatingSerializer, request.data)
+        rating = services.ticket_rate(ticket=ticket, score=data["score"], comment=data.get("comment", ""))
+        return Response(s.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+    def _valid(self, serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _read(self, ticket: Ticket) -> dict:
+        return s.TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data
+
+
+_UPDATES = {
+    "status": lambda *, ticket, value, by: services.ticket_set_status(ticket=ticket, status=value, by=by),
+    "priority": lambda *, ticket, value, by: services.ticket_set_priority(
+        ticket=ticket, priority=value, by=by
+    ),
+    "type": lambda *, ticket, value, by: services.ticket_set_type(ticket=ticket, type=value, by=by),
+    "assignee": lambda *, ticket, value, by: services.ticket_assign(ticket=ticket, assignee=value, by=by),
+    "team": lambda *, ticket, value, by: services.ticket_set_team(ticket=ticket, team=value, by=by),
+    "tags": lambda *, ticket, value, by: services.ticket_set_tags(ticket=ticket, tags=value, by=by),
+}
+
+
+class RatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Satisfaction ratings of the tickets the caller may see, newest first."""
+
+    scope_resource = "ratings"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsStaff]
+    serializer_class = s.RatingSerializer
+
+    def get_queryset(self):
+        visible = tickets_visible_to(user=self.request.user).values("pk")
+        return SatisfactionRating.objects.filter(ticket__in=visible).order_by("-id")
+
+
+class CannedReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "canned_replies"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsStaff]
+    serializer_class = s.CannedReplySerializer
+    queryset = CannedReply.objects.filter(is_active=True).select_related("team").order_by("-id")
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "teams"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsStaff]
+    serializer_class = s.TeamSerializer
+    queryset = Team.objects.prefetch_related("members").order_by("-id")
+
+
+class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "teams"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsStaff]
+    serializer_class = s.AgentSerializer
+
+    def get_queryset(self):
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=roles.STAFF_ROLES)
+            .distinct()
+            .prefetch_related("teams", "groups")
+            .order_by("-id")
+        )
