@@ -101,14 +101,15 @@ def test_sla_clocks_follow_kpi_definitions(client, me, ticket):
 
 def test_customer_sidebar_shows_lifecycle_risk_history(client, me, crew, ticket):
     customer = ticket.customer
-    Customer.objects.filter(pk=customer.pk).update(
-        stage=Stage.RETENTION, stage_since=timezone.now() - timedelta(days=40)
-    )
     customer_set_churn_risk(customer=customer, score=0.75, reasons=["Two complaints this month"])
     older = TicketFactory(team=crew, subject="Earlier question", customer_email=ticket.requester_email)
     services.ticket_set_status(ticket=older, status="solved", by=me)
     services.ticket_rate(ticket=older, score=2, comment="Slow answer")
     touchpoint_record(customer=customer, type="purchase", occurred_at=timezone.now(), value=120)
+    # Set after the events: recording an event replays the stage from the customer's history.
+    Customer.objects.filter(pk=customer.pk).update(
+        stage=Stage.RETENTION, stage_since=timezone.now() - timedelta(days=40)
+    )
     client.force_login(me)
     body = client.get(f"/tickets/{ticket.reference}/").text
     assert "Retention" in body and "for 40 d" in body
