@@ -45,12 +45,28 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+STATIC_TYPES = {"script", "stylesheet", "image", "font"}
+
+
 def watch_console(page) -> list[str]:
-    """Collect script errors and Content-Security-Policy violations the page reports."""
+    """Collect script errors, Content-Security-Policy violations, missing static files and server errors.
+
+    A page that answers 4xx on purpose (a form error, a refused request) is not a problem: the browser's
+    own "Failed to load resource" line for it is left out, and the responses are judged instead.
+    """
     problems: list[str] = []
-    page.on(
-        "console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
-    )
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console.error: {message.text}")
+
+    def on_response(response) -> None:
+        kind = response.request.resource_type
+        if response.status >= 500 or (response.status >= 400 and kind in STATIC_TYPES):
+            problems.append(f"{kind} {response.url} answered {response.status}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     return problems
 
