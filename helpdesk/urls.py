@@ -32,4 +32,5 @@ urlpatterns = [
     path("settings/api-tokens/", include("api.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
+    path("inbound/messages/", include("tickets.chat.urls")),
 ]
