@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .chat import widget
 from .portal import views
 
 app_name = "portal"
@@ -12,4 +13,6 @@ urlpatterns = [
     path("files/<str:token>/", views.attachment_download, name="attachment_download"),
     path("sign-in/", views.magic_link_request, name="magic_link_request"),
     path("sign-in/<str:token>/", views.magic_link_signin, name="magic_link_signin"),
+    path("chat/messages/", widget.chat_messages, name="chat_messages"),
+    path("chat-demo/", widget.chat_demo, name="chat_demo"),
 ]

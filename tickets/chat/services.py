@@ -125,11 +125,13 @@ def chat_message_receive(*, message: InboundChatMessage) -> tuple[Message, bool]
             **body,
         )
         stored = ticket.messages.order_by("pk").first()
-    _link_save(link=link, message=message, ticket=ticket)
+    _link_save(link=link, message=message, ticket=ticket, started_at=stored.created_at)
     return stored, True
 
 
-def _link_save(*, link: ConversationLink | None, message: InboundChatMessage, ticket: Ticket) -> None:
+def _link_save(
+    *, link: ConversationLink | None, message: InboundChatMessage, ticket: Ticket, started_at
+) -> None:
     now = timezone.now()
     name = plain_text(message.sender_name, max_length=200, single_line=True)
     if link is not None:
@@ -146,7 +148,7 @@ def _link_save(*, link: ConversationLink | None, message: InboundChatMessage, ti
                 ticket=ticket,
                 sender_id=message.sender_id,
                 sender_name=name,
-                created_at=now,
+                created_at=min(started_at, now),
                 updated_at=now,
             )
     except IntegrityError as exc:
