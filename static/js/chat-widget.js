@@ -33,7 +33,7 @@
     const header = el("div", { class: "chat-widget__header" });
     const close = el("button", { type: "button", class: "chat-widget__close", "aria-label": "Close chat" }, "×");
     header.append(el("h2", { class: "chat-widget__title" }, title), close);
-    const log = el("ol", { class: "chat-widget__log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+    const log = el("ol", { class: "chat-widget__log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
     const form = el("form", { class: "chat-widget__form", novalidate: "" });
     const status = el("p", { class: "chat-widget__status", role: "status" });
     const text = el("textarea", { id: `chat-text-${uid}`, name: "text", rows: "2", required: "", dir: "auto", maxlength: "5000" });
@@ -43,7 +43,7 @@
         field(`chat-email-${uid}`, "Your email", el("input", { id: `chat-email-${uid}`, name: "email", type: "email", autocomplete: "email", required: "" })),
       );
     }
-    form.append(field(`chat-text-${uid}`, "Message", text), el("button", { type: "submit", class: "chat-widget__send" }, "Send"), status);
+    form.append(field(`chat-text-${uid}`, "Your message", text), el("button", { type: "submit", class: "chat-widget__send" }, "Send"), status);
     panel.append(header, log, form);
     root.append(toggle, panel);
 
