@@ -111,7 +111,8 @@ def chat_messages(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"messages": _history(request)})
     form = ChatPostForm(request.POST, customer_user=user)
     if not form.is_valid():
-        return _error("Check the highlighted fields.", 400, form.errors.get_json_data())
+        errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
+        return _error("Check the highlighted fields.", 400, errors)
     if _throttled(request):
         return _error("You are sending messages too fast; wait a few minutes.", 429)
     inbound = _inbound(request, form, user, _conversation_id(request, create=True))
