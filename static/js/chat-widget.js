@@ -44,7 +44,8 @@
       );
     }
     form.append(field(`chat-text-${uid}`, "Your message", text), el("button", { type: "submit", class: "chat-widget__send" }, "Send"), status);
-    panel.append(header, log, form);
+    const intro = el("p", { class: "chat-widget__intro" }, root.dataset.intro || "Ask us anything: we answer right here.");
+    panel.append(header, intro, log, form);
     root.append(toggle, panel);
 
     const show = (message) => {

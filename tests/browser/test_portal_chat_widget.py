@@ -36,3 +36,16 @@ def test_chat_widget_on_a_phone(browser, live_server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "chat-widget-phone")
     context.close()
+
+
+def test_signed_in_customer_chats_from_the_portal(page, customer_user):
+    from tests.browser.conftest import login
+    from tests.factories import PASSWORD
+
+    login(page, customer_user.username, PASSWORD)
+    page.get_by_role("button", name="Chat with us").click()
+    assert page.get_by_label("Your email").count() == 0
+    page.get_by_label("Your message").fill("Where is my refund?")
+    page.keyboard.press("Enter")
+    page.get_by_text("Sent. We reply here").wait_for()
+    assert Ticket.objects.get().customer == customer_user.customer
