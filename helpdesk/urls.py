@@ -34,4 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("help/", include("kb.public_urls")),
     path("kb/", include("kb.urls")),
+    path("inbound/messages/", include("tickets.chat.urls")),
 ]

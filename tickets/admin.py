@@ -7,7 +7,9 @@ from django.contrib import admin
 from .models import (
     Attachment,
     CannedReply,
+    ConversationLink,
     Message,
+    PortalMagicLink,
     SatisfactionRating,
     SavedView,
     SLAPolicy,
@@ -139,3 +141,21 @@ class SatisfactionRatingAdmin(ReadOnlyAdmin):
     list_select_related = ["ticket"]
     search_fields = ["=ticket__id", "comment"]
     raw_id_fields = ["ticket"]
+
+
+@admin.register(ConversationLink)
+class ConversationLinkAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "conversation_id", "ticket", "sender_name", "updated_at"]
+    list_filter = ["channel"]
+    list_select_related = ["ticket"]
+    search_fields = ["=conversation_id", "=ticket__id", "sender_id"]
+    raw_id_fields = ["ticket"]
+
+
+@admin.register(PortalMagicLink)
+class PortalMagicLinkAdmin(ReadOnlyAdmin):
+    list_display = ["email", "customer", "created_at", "expires_at", "used_at"]
+    list_select_related = ["customer"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["customer"]

@@ -373,3 +373,50 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConversationLink(models.Model):
+    """A chat or social conversation threaded into one ticket (see tickets/chat/).
+
+    A closed ticket is final, so a new message in its conversation re-points the link at a new ticket.
+    """
+
+    class Channel(models.TextChoices):
+        CHAT = "chat", "Web chat"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        FACEBOOK = "facebook", "Facebook"
+        TWITTER = "twitter", "Twitter"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    conversation_id = models.CharField(max_length=255)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="conversation_links")
+    sender_id = models.CharField(max_length=255, help_text="The sender's id on the channel.")
+    sender_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "conversation_id"], name="tickets_conversation_uniq")
+        ]
+        indexes = [models.Index(fields=["ticket"], name="tickets_conversation_tkt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.conversation_id} → {self.ticket_id}"
+
+
+class PortalMagicLink(models.Model):
+    """A one-time, expiring sign-in link for the portal, emailed to a known customer address.
+
+    Only the SHA-256 of the token is stored; the token itself exists only in the email.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_magic_links")
+    email = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Portal link for {self.email}"

@@ -1,0 +1,155 @@
+"""Threading chat and social messages into tickets, one conversation per ticket."""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from ..models import ConversationLink, Message, Ticket
+from ..sanitize import plain_text
+from ..services import ticket_create, ticket_customer_message
+
+SUBJECT_LENGTH = 80
+
+
+class ConversationBusy(Exception):
+    """Two first messages of one conversation arrived at once; the caller may retry."""
+
+
+@dataclass
+class InboundChatMessage:
+    """One message as every chat or social integration delivers it (see chat/api.py)."""
+
+    channel: str
+    conversation_id: str
+    sender_id: str
+    text: str = ""
+    sender_name: str = ""
+    sender_email: str = ""
+    links: list[str] = field(default_factory=list)
+    files: list[UploadedFile] = field(default_factory=list)
+    idempotency_key: str = ""
+
+
+def ticket_channel(channel: str) -> str:
+    return Ticket.Channel.CHAT if channel == ConversationLink.Channel.CHAT else Ticket.Channel.SOCIAL
+
+
+def sender_address(*, channel: str, sender_id: str, email: str = "") -> str:
+    """The sender's email, or a stable placeholder address (never deliverable) for channels without one."""
+    if email:
+        return email
+    digest = hashlib.sha256(f"{channel}:{sender_id}".encode()).hexdigest()[:24]
+    return f"{channel}-{digest}@{channel}.chat.invalid"
+
+
+def _body_html(text: str, links: Iterable[str]) -> str:
+    parts = [f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip()]
+    items = "".join(
+        f'<li><a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a></li>' for url in links
+    )
+    if items:
+        parts.append(f"<ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _body_text(text: str, links: Iterable[str]) -> str:
+    return "\n".join([text, *links]).strip()
+
+
+def _subject(message: InboundChatMessage) -> str:
+    first_line = plain_text(message.text, single_line=True)
+    if len(first_line) > SUBJECT_LENGTH:
+        first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
+    label = ConversationLink.Channel(message.channel).label
+    return first_line or f"{label} conversation with {message.sender_name or message.sender_id}"
+
+
+def _open_ticket(link: ConversationLink | None) -> Ticket | None:
+    """The ticket a new message joins: the linked one (or its merge survivor) unless it is closed."""
+    if link is None:
+        return None
+    ticket = link.ticket
+    seen = set()
+    while ticket.merged_into_id and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = ticket.merged_into
+    if ticket.status == Ticket.Status.CLOSED or ticket.is_spam:
+        return None
+    return ticket
+
+
+@transaction.atomic
+def chat_message_receive(*, message: InboundChatMessage) -> tuple[Message, bool]:
+    """Store `message` on its conversation's ticket; returns (message, created).
+
+    The conversation's ticket takes the message (a solved one reopens); a closed one is final, so
+    a new ticket opens and the conversation points to it from then on. The same idempotency key
+    twice stores nothing new.
+    """
+    if message.channel not in ConversationLink.Channel.values:
+        raise ValidationError({"channel": f"Unknown channel {message.channel!r}."})
+    external_id = f"{message.channel}:{message.idempotency_key}" if message.idempotency_key else ""
+    if external_id:
+        existing = Message.objects.filter(external_message_id=external_id).select_related("ticket").first()
+        if existing is not None:
+            return existing, False
+    link = (
+        ConversationLink.objects.select_for_update()
+        .select_related("ticket")
+        .filter(channel=message.channel, conversation_id=message.conversation_id)
+        .first()
+    )
+    body = {
+        "body": _body_text(message.text, message.links),
+        "body_html": _body_html(message.text, message.links),
+        "external_message_id": external_id,
+        "attachments": message.files,
+    }
+    ticket = _open_ticket(link)
+    if ticket is not None:
+        stored = ticket_customer_message(ticket=ticket, channel=ticket_channel(message.channel), **body)
+    else:
+        ticket = ticket_create(
+            subject=_subject(message),
+            customer_email=sender_address(
+                channel=message.channel, sender_id=message.sender_id, email=message.sender_email
+            ),
+            customer_name=message.sender_name,
+            channel=ticket_channel(message.channel),
+            **body,
+        )
+        stored = ticket.messages.order_by("pk").first()
+    _link_save(link=link, message=message, ticket=ticket, started_at=stored.created_at)
+    return stored, True
+
+
+def _link_save(
+    *, link: ConversationLink | None, message: InboundChatMessage, ticket: Ticket, started_at
+) -> None:
+    now = timezone.now()
+    name = plain_text(message.sender_name, max_length=200, single_line=True)
+    if link is not None:
+        link.ticket = ticket
+        link.sender_name = name or link.sender_name
+        link.updated_at = now
+        link.save(update_fields=["ticket", "sender_name", "updated_at"])
+        return
+    try:
+        with transaction.atomic():
+            ConversationLink.objects.create(
+                channel=message.channel,
+                conversation_id=message.conversation_id,
+                ticket=ticket,
+                sender_id=message.sender_id,
+                sender_name=name,
+                created_at=min(started_at, now),
+                updated_at=now,
+            )
+    except IntegrityError as exc:
+        raise ConversationBusy from exc
