@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_portal_chat'),
-        ('tickets', '0100_search_indexes'),
+        ("tickets", "0003_portal_chat"),
+        ("tickets", "0100_search_indexes"),
     ]
 
-    operations = [
-    ]
+    operations = []
