@@ -60,6 +60,7 @@ app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep", "schedule": 10.0},
     "api-idempotency-prune": {"task": "api.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=15)},
+    "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 
