@@ -153,6 +153,14 @@ LIFECYCLE_MERGE_HANDLERS: list[str] = ["tickets.services.customer_tickets_move"]
 TICKETS_MAX_ATTACHMENT_BYTES = env.int("TICKETS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 TICKETS_MAX_ATTACHMENTS_PER_MESSAGE = env.int("TICKETS_MAX_ATTACHMENTS_PER_MESSAGE", default=10)
 
+# Inbound email (tickets/channels/email): POST /inbound/email/ needs this shared secret (off when
+# empty); the IMAP mailbox is polled when IMAP_URL (imaps://user:password@host:993/INBOX) is set.
+INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_AUTOMATIC_PER_HOUR = env.int("INBOUND_AUTOMATIC_PER_HOUR", default=5)
+IMAP_URL = env.str("IMAP_URL", default="")
+IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
+
 # Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 

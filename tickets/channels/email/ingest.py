@@ -48,8 +48,9 @@ def dedupe_key(raw: bytes) -> tuple[str, str]:
     return f"sha256:{hashlib.sha256(basis).hexdigest()}", message_id
 
 
-def email_receive(*, raw: bytes, source: str) -> RawEmail:
-    """Store `raw` and process it. The same message delivered again returns the stored row."""
+def email_receive(*, raw: bytes, source: str, defer: bool = False) -> RawEmail:
+    """Store `raw` and process it (or, with `defer`, leave that to a task after commit; the
+    periodic sweep catches a lost nudge). The same message delivered again returns the stored row."""
     key, message_id = dedupe_key(raw)
     existing = RawEmail.objects.filter(dedupe_key=key).first()
     if existing is not None:
@@ -61,7 +62,19 @@ def email_receive(*, raw: bytes, source: str) -> RawEmail:
             )
     except IntegrityError:  # delivered twice at the same moment
         return RawEmail.objects.get(dedupe_key=key)
+    if defer:
+        from ...tasks import inbound_email_process
+
+        inbound_email_process.delay_on_commit(raw_email.pk)
+        return raw_email
     return raw_email_process(raw_email=raw_email)
+
+
+def raw_emails_due_for_sweep(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Received emails whose processing nudge may have been lost."""
+    cutoff = timezone.now() - older_than
+    rows = RawEmail.objects.filter(state=RawEmail.State.RECEIVED, received_at__lt=cutoff).order_by("pk")
+    return list(rows.values_list("pk", flat=True)[:500])
 
 
 def raw_email_retry(*, raw_email: RawEmail) -> RawEmail:
@@ -72,6 +85,7 @@ def raw_email_retry(*, raw_email: RawEmail) -> RawEmail:
 
 
 def raw_email_process(*, raw_email: RawEmail) -> RawEmail:
+    """Parse and ingest a stored email; anything that goes wrong quarantines it (never raises)."""
     try:
         with transaction.atomic():
             _process(raw_email)
@@ -109,8 +123,7 @@ def _process(raw_email: RawEmail) -> None:
     raw_email.subject = plain_text(parsed.subject, max_length=500, single_line=True)
     token = reply_token(parsed.recipients)
     ticket = thread_ticket(parsed, token)
-    own_id = bool(parsed.message_id) and OutboundEmail.objects.filter(message_id=parsed.message_id).exists()
-    reason = automatic_reason(parsed, own_message_id=own_id)
+    reason = automatic_reason(parsed, own_message_id=_is_our_message_id(parsed.message_id))
     if reason:
         _record_automatic(raw_email, parsed, ticket, reason)
     else:
@@ -132,6 +145,14 @@ _PROCESSED_FIELDS = [
     "message",
     "processed_at",
 ]
+
+
+def _is_our_message_id(message_id: str) -> bool:
+    """Our outbound ids end with our domain (mail.services.email_queue); only those need a look-up."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].lower()
+    if not message_id or not message_id.lower().endswith(f"@{domain}>"):
+        return False
+    return OutboundEmail.objects.filter(message_id=message_id).exists()
 
 
 def _record_automatic(raw_email: RawEmail, parsed: ParsedEmail, ticket: Ticket | None, reason: str) -> None:
