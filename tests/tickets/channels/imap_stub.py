@@ -9,7 +9,7 @@ import threading
 
 
 class Mailbox:
-    def __init__(self, messages: list[bytes], password: str = "pw"):
+    def __init__(self, messages: list[bytes], password: str = "pw"):  # noqa: S107 - a test server
         self.messages = dict(enumerate(messages, start=1))
         self.seen: set[int] = set()
         self.password = password
