@@ -23,7 +23,7 @@ from ...sanitize import plain_text
 from ...services import ticket_system_message
 from ..intake import InboundMessage, intake_message
 from .autoreply import automatic_reason
-from .parse import ParsedEmail, UnparseableEmail, parse_email, peek_message_id
+from .parse import ParsedEmail, UnparseableEmail, envelope_summary, parse_email, peek_message_id
 from .quoting import new_part
 from .threading import reply_token, thread_ticket
 
@@ -104,11 +104,17 @@ def _reason(exc: Exception) -> str:
 
 
 def _quarantine(raw_email: RawEmail, reason: str) -> None:
+    if not raw_email.subject and not raw_email.sender:
+        raw_email.sender, raw_email.subject = envelope_summary(bytes(raw_email.raw))
     raw_email.state = RawEmail.State.QUARANTINED
     raw_email.reason = reason[:2000]
     raw_email.processed_at = timezone.now()
     RawEmail.objects.filter(pk=raw_email.pk).update(
-        state=raw_email.state, reason=raw_email.reason, processed_at=raw_email.processed_at
+        state=raw_email.state,
+        reason=raw_email.reason,
+        processed_at=raw_email.processed_at,
+        sender=raw_email.sender,
+        subject=raw_email.subject,
     )
 
 

@@ -72,6 +72,16 @@ def peek_message_id(raw: bytes) -> str:
     return ids[0][:998] if ids else ""
 
 
+def envelope_summary(raw: bytes) -> tuple[str, str]:
+    """(sender address, subject) from the headers alone, best effort, for the quarantine list."""
+    try:
+        headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        address = parseaddr(header_text(headers, "From"))[1]
+        return address.lower()[:254], header_text(headers, "Subject")[:500]
+    except Exception:
+        return "", ""
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     """Parse `raw`; raises UnparseableEmail when there is no usable sender."""
     try:

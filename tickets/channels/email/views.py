@@ -1,13 +1,17 @@
-"""POST /inbound/email/: a mail service forwards the raw MIME message with the shared secret."""
+"""POST /inbound/email/ (a mail service forwards the raw MIME message with the shared secret) and
+the raw-message download for agents."""
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from helpdesk.roles import WORKSPACE_ROLES, role_required
 
 from ...models import RawEmail
 from .ingest import email_receive, max_email_bytes
+from .selectors import raw_email_for_agent
 
 
 def _secret_ok(request: HttpRequest) -> bool:
@@ -42,3 +46,22 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
         return _error(400, "The request body must be the raw MIME message (Content-Type: message/rfc822).")
     raw_email = email_receive(raw=raw, source=RawEmail.Source.HTTP, defer=True)
     return JsonResponse({"id": raw_email.pk, "state": raw_email.state}, status=202)
+
+
+def raw_email_response(raw_email: RawEmail) -> HttpResponse:
+    """The stored original as an .eml download (never rendered inline)."""
+    response = HttpResponse(bytes(raw_email.raw), content_type="message/rfc822")
+    name = f"{raw_email.ticket.reference if raw_email.ticket_id else 'email'}-{raw_email.pk}.eml"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@role_required(*WORKSPACE_ROLES)
+def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agent who may see the ticket downloads the raw email behind one of its messages."""
+    raw_email = raw_email_for_agent(user=request.user, message_id=pk)
+    if raw_email is None:
+        raise Http404("No original email for this message.")
+    return raw_email_response(raw_email)
