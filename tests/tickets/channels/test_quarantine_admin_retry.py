@@ -14,7 +14,7 @@ def test_quarantine_list_shows_held_emails_with_reason(
     client, ingest, admin_user, django_assert_max_num_queries
 ):
     for n in range(12):
-        raw = f"To: support@helpdesk.localhost\r\nSubject: Held {n}\r\nMessage-ID: <held-{n}@x.example>\r\n\r\n"
+        raw = f"To: a@b.example\r\nSubject: Held {n}\r\nMessage-ID: <held-{n}@x.example>\r\n\r\n"
         email_receive(raw=raw.encode(), source=RawEmail.Source.HTTP)
     client.force_login(admin_user)
     with django_assert_max_num_queries(12):
