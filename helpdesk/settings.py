@@ -160,6 +160,8 @@ INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 *
 INBOUND_AUTOMATIC_PER_HOUR = env.int("INBOUND_AUTOMATIC_PER_HOUR", default=5)
 IMAP_URL = env.str("IMAP_URL", default="")
 IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
+# Send an automatic acknowledgement when an email opens a new ticket.
+EMAIL_ACKNOWLEDGE_NEW_TICKETS = env.bool("EMAIL_ACKNOWLEDGE_NEW_TICKETS", default=False)
 
 # Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

@@ -22,8 +22,9 @@ from ...models import RawEmail, Ticket
 from ...sanitize import plain_text
 from ...services import ticket_system_message
 from ..intake import InboundMessage, intake_message
+from .acknowledge import ticket_acknowledge
 from .autoreply import automatic_reason
-from .parse import ParsedEmail, UnparseableEmail, envelope_summary, parse_email, peek_message_id
+from .parse import ParsedEmail, UnparseableEmail, envelope_summary, header_text, parse_email, peek_message_id
 from .quoting import new_part
 from .threading import reply_token, thread_ticket
 
@@ -136,6 +137,8 @@ def _process(raw_email: RawEmail) -> None:
         result = intake_message(inbound=_inbound(parsed, ticket, token))
         raw_email.ticket, raw_email.message = result.ticket, result.message
         raw_email.state = RawEmail.State.CREATED if result.created else RawEmail.State.THREADED
+        if result.created:
+            ticket_acknowledge(ticket=result.ticket)
     raw_email.reason = reason
     raw_email.processed_at = timezone.now()
     raw_email.save(update_fields=_PROCESSED_FIELDS)
@@ -200,4 +203,5 @@ def _inbound(parsed: ParsedEmail, ticket: Ticket | None, token) -> InboundMessag
         external_message_id=parsed.message_id,
         ticket=ticket,
         agent=agent,
+        language=header_text(parsed.headers, "Content-Language")[:16] if parsed.headers else "",
     )

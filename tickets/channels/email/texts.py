@@ -1,0 +1,43 @@
+"""Our automatic emails in the customer's language: English and the languages of the demo data
+(helpdesk/seeding/texts.py); anything else falls back to English."""
+
+ACKNOWLEDGEMENT: dict[str, tuple[str, str]] = {
+    "en": (
+        "We received your request",
+        "Hello {name},\n\nthank you for your message. We have opened request {reference} and will answer"
+        " soon. To add anything, just reply to this email.\n\n{helpdesk}",
+    ),
+    "zh": (
+        "我们已收到您的请求",
+        "{name}，您好：\n\n感谢您的来信。我们已创建请求 {reference}，会尽快答复。如需补充，请直接回复此邮件。\n\n{helpdesk}",
+    ),
+    "tl": (
+        "Natanggap namin ang iyong kahilingan",
+        "Kumusta {name},\n\nsalamat sa iyong mensahe. Binuksan namin ang kahilingang {reference} at sasagot"
+        " kami sa lalong madaling panahon. Para magdagdag, sumagot lang sa email na ito.\n\n{helpdesk}",
+    ),
+    "hy": (
+        "Մենք ստացել ենք ձեր հարցումը",
+        "Բարև {name},\n\nշնորհակալություն ձեր նամակի համար։ Մենք բացել ենք {reference} հարցումը և շուտով"
+        " կպատասխանենք։ Որևէ բան ավելացնելու համար պարզապես պատասխանեք այս նամակին։\n\n{helpdesk}",
+    ),
+    "ta": (
+        "உங்கள் கோரிக்கையைப் பெற்றோம்",
+        "வணக்கம் {name},\n\nஉங்கள் செய்திக்கு நன்றி. {reference} என்ற கோரிக்கையைத் திறந்துள்ளோம், விரைவில்"
+        " பதிலளிப்போம். ஏதேனும் சேர்க்க, இந்த மின்னஞ்சலுக்குப் பதிலளிக்கவும்.\n\n{helpdesk}",
+    ),
+    "yi": (
+        "מיר האָבן באַקומען אײַער בקשה",
+        "שלום {name},\n\nא דאַנק פֿאַר אײַער בריוו. מיר האָבן געעפֿנט די בקשה {reference} און וועלן באַלד"
+        " ענטפֿערן. כּדי צוצוגעבן עפּעס, ענטפֿערט פּשוט אויף דעם בליצבריוו.\n\n{helpdesk}",
+    ),
+}
+
+
+def language_of(*candidates: str) -> str:
+    """The first candidate (a tag such as "zh-CN" or "ta") we have texts for, else "en"."""
+    for candidate in candidates:
+        code = (candidate or "").strip().lower().replace("_", "-").split("-")[0]
+        if code in ACKNOWLEDGEMENT:
+            return code
+    return "en"
