@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - translations use their scripts' own letters and punctuation
 """Our automatic emails in the customer's language: English and the languages of the demo data
 (helpdesk/seeding/texts.py); anything else falls back to English."""
 
@@ -9,7 +10,8 @@ ACKNOWLEDGEMENT: dict[str, tuple[str, str]] = {
     ),
     "zh": (
         "我们已收到您的请求",
-        "{name}，您好：\n\n感谢您的来信。我们已创建请求 {reference}，会尽快答复。如需补充，请直接回复此邮件。\n\n{helpdesk}",
+        "{name}，您好：\n\n感谢您的来信。我们已创建请求 {reference}，会尽快答复。"
+        "如需补充，请直接回复此邮件。\n\n{helpdesk}",
     ),
     "tl": (
         "Natanggap namin ang iyong kahilingan",
