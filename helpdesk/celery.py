@@ -62,6 +62,7 @@ app.conf.beat_schedule = {
     "api-idempotency-prune": {"task": "api.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=15)},
     "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
     "tickets-inbound-email-sweep": {"task": "tickets.tasks.inbound_email_sweep", "schedule": 60.0},
+    "tickets-followups-send": {"task": "tickets.tasks.followups_send", "schedule": 300.0},
     "tickets-imap-poll": {
         "task": "tickets.tasks.imap_poll",
         "schedule": float(os.environ.get("IMAP_POLL_SECONDS", "60")),

@@ -162,6 +162,8 @@ IMAP_URL = env.str("IMAP_URL", default="")
 IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
 # Send an automatic acknowledgement when an email opens a new ticket.
 EMAIL_ACKNOWLEDGE_NEW_TICKETS = env.bool("EMAIL_ACKNOWLEDGE_NEW_TICKETS", default=False)
+# Hours after an emailed ticket is solved to send the thank-you with the rating link; -1 turns it off.
+EMAIL_FOLLOWUP_DELAY_HOURS = env.int("EMAIL_FOLLOWUP_DELAY_HOURS", default=24)
 
 # Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from tickets.channels.email import rating_views
 from tickets.channels.email import views as inbound_email_views
 
 from . import health
@@ -34,4 +35,5 @@ urlpatterns = [
     path("settings/webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
     path("inbound/email/", inbound_email_views.inbound_email, name="inbound-email"),
+    path("rate/<str:token>/", rating_views.rating, name="rating"),
 ]

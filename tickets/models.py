@@ -420,3 +420,36 @@ class RawEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header_message_id or self.dedupe_key} ({self.state})"
+
+
+class FollowUp(models.Model):
+    """A thank-you with a rating link, due a while after a ticket is solved (EMAIL_FOLLOWUP_DELAY_HOURS).
+
+    Written when the ticket is solved; sent by a periodic task; skipped if the ticket was reopened.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followups")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(state="pending"), name="tickets_followup_pending_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(state="pending"), name="tickets_followup_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up of {self.ticket_id} ({self.state})"

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import transaction
 
+from .channels.email.followup import followup_send, followups_due
 from .channels.email.imap import imap_poll_mailbox
 from .channels.email.ingest import raw_email_process, raw_emails_due_for_sweep
 from .models import RawEmail
@@ -37,3 +38,12 @@ def inbound_email_sweep() -> int:
 def imap_poll() -> int:
     """Every IMAP_POLL_SECONDS (beat): fetch new mail from the IMAP mailbox, if one is configured."""
     return imap_poll_mailbox()
+
+
+@shared_task
+def followups_send() -> int:
+    """Every five minutes (beat): send the follow-ups that are due (or skip reopened tickets)."""
+    ids = followups_due()
+    for followup_id in ids:
+        followup_send(followup_id=followup_id)
+    return len(ids)
