@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import celery_worker_process, redis_url  # noqa: F401 - for the integration test
 from tickets.channels.email.ingest import email_receive
 from tickets.models import RawEmail
 

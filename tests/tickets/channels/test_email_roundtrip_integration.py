@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.integration.conftest import celery_worker_process, redis_url, wait_for  # noqa: F401 - fixtures
+from tests.integration.conftest import wait_for
 from tickets.models import RawEmail
 from tickets.services import ticket_reply
 
