@@ -66,6 +66,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=7),
     },
     "kb-popularity-refresh": {"task": "kb.tasks.kb_popularity_refresh", "schedule": 3600.0},
+    "tickets-inbound-email-sweep": {"task": "tickets.tasks.inbound_email_sweep", "schedule": 60.0},
+    "tickets-followups-send": {"task": "tickets.tasks.followups_send", "schedule": 300.0},
+    "tickets-imap-poll": {
+        "task": "tickets.tasks.imap_poll",
+        "schedule": float(os.environ.get("IMAP_POLL_SECONDS", "60")),
+    },
 }
 app.autodiscover_tasks()
 

@@ -157,6 +157,17 @@ TICKETS_MAX_ATTACHMENTS_PER_MESSAGE = env.int("TICKETS_MAX_ATTACHMENTS_PER_MESSA
 
 # Sweeps run after write requests when tasks run eagerly (no worker, no beat): see EagerSweepMiddleware.
 EAGER_SWEEPS = env.list("EAGER_SWEEPS", default=[] if REDIS_URL else ["webhooks.tasks.webhooks_sweep"])
+# Inbound email (tickets/channels/email): POST /inbound/email/ needs this shared secret (off when
+# empty); the IMAP mailbox is polled when IMAP_URL (imaps://user:password@host:993/INBOX) is set.
+INBOUND_EMAIL_SECRET = env.str("INBOUND_EMAIL_SECRET", default="")
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_AUTOMATIC_PER_HOUR = env.int("INBOUND_AUTOMATIC_PER_HOUR", default=5)
+IMAP_URL = env.str("IMAP_URL", default="")
+IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
+# Send an automatic acknowledgement when an email opens a new ticket.
+EMAIL_ACKNOWLEDGE_NEW_TICKETS = env.bool("EMAIL_ACKNOWLEDGE_NEW_TICKETS", default=False)
+# Hours after an emailed ticket is solved to send the thank-you with the rating link; -1 turns it off.
+EMAIL_FOLLOWUP_DELAY_HOURS = env.int("EMAIL_FOLLOWUP_DELAY_HOURS", default=24)
 
 # Webhook targets in private, loopback or link-local ranges are refused unless allowed here.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from tickets.channels.email import rating_views
+from tickets.channels.email import views as inbound_email_views
 
 from . import health
 
@@ -35,4 +37,6 @@ urlpatterns = [
     path("help/", include("kb.public_urls")),
     path("kb/", include("kb.urls")),
     path("inbound/messages/", include("tickets.chat.urls")),
+    path("inbound/email/", inbound_email_views.inbound_email, name="inbound-email"),
+    path("rate/<str:token>/", rating_views.rating, name="rating"),
 ]

@@ -3,13 +3,23 @@ tickets, messages, attachments, ratings and the event log are read-only, because
 services in tickets/services/ may change them (they record the events the KPIs read)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
+from helpdesk.roles import ADMIN, has_role
+
+from .channels.email.ingest import raw_email_retry
+from .channels.email.views import raw_email_response
 from .models import (
     Attachment,
     CannedReply,
     ConversationLink,
     Message,
     PortalMagicLink,
+    RawEmail,
     SatisfactionRating,
     SavedView,
     SLAPolicy,
@@ -159,3 +169,71 @@ class PortalMagicLinkAdmin(ReadOnlyAdmin):
     search_fields = ["email"]
     exclude = ["token_hash"]
     raw_id_fields = ["customer"]
+
+
+class RawEmailAdmin(ReadOnlyAdmin):
+    """Inbound emails, quarantine first: admins see why a message was held and retry it.
+
+    Only admins (helpdesk.roles.ADMIN) see them: raw mail holds customers' whole messages.
+    """
+
+    list_display = [
+        "received_at",
+        "state",
+        "sender",
+        "subject",
+        "reason_short",
+        "source",
+        "size",
+        "ticket_id",
+    ]
+    list_filter = ["state", "source", "is_automatic"]
+    search_fields = ["sender", "subject", "header_message_id"]
+    ordering = ["-received_at"]
+    actions = ["retry"]
+    exclude = ["raw"]
+    readonly_fields = ["raw_download", "raw_preview"]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return has_role(request.user, ADMIN)
+
+    def has_module_permission(self, request) -> bool:
+        return has_role(request.user, ADMIN)
+
+    def get_urls(self):
+        download = path(
+            "<int:pk>/raw/", self.admin_site.admin_view(self.raw_view), name="tickets_rawemail_raw"
+        )
+        return [download, *super().get_urls()]
+
+    def raw_view(self, request, pk: int):
+        raw_email = get_object_or_404(RawEmail, pk=pk)
+        if not self.has_view_permission(request, raw_email):
+            raise PermissionDenied
+        return raw_email_response(raw_email)
+
+    @admin.display(description="reason")
+    def reason_short(self, obj: RawEmail) -> str:
+        return Truncator(obj.reason).chars(80)
+
+    @admin.display(description="original message")
+    def raw_download(self, obj: RawEmail) -> str:
+        url = reverse("admin:tickets_rawemail_raw", args=[obj.pk])
+        return format_html('<a href="{}">Download the raw message (.eml, {} bytes)</a>', url, obj.size)
+
+    @admin.display(description="raw message (start)")
+    def raw_preview(self, obj: RawEmail) -> str:
+        text = bytes(obj.raw[:20000]).decode("utf-8", errors="replace")
+        return format_html('<pre dir="auto" style="white-space: pre-wrap">{}</pre>', text)
+
+    @admin.action(description="Retry the selected quarantined emails")
+    def retry(self, request, queryset):
+        done = 0
+        for raw_email in queryset.filter(state=RawEmail.State.QUARANTINED).order_by("pk"):
+            raw_email_retry(raw_email=raw_email)
+            done += raw_email.state != RawEmail.State.QUARANTINED
+        held = queryset.filter(state=RawEmail.State.QUARANTINED).count()
+        self.message_user(request, f"{done} processed; {held} still quarantined.")
+
+
+admin.site.register(RawEmail, RawEmailAdmin)

@@ -420,3 +420,83 @@ class PortalMagicLink(models.Model):
 
     def __str__(self) -> str:
         return f"Portal link for {self.email}"
+
+
+class RawEmail(models.Model):
+    """One inbound email exactly as received, stored before it is parsed, so nothing is ever lost.
+
+    `dedupe_key` is the Message-ID (or a hash of the bytes when there is none): the same message
+    delivered twice is stored once. A message that cannot be parsed or breaks a limit stays
+    `quarantined` until an admin retries it (tickets.channels.email.ingest.raw_email_retry).
+    """
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        CREATED = "created", "Opened a ticket"
+        THREADED = "threaded", "Added to a ticket"
+        IGNORED = "ignored", "Recorded, not answered"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    class Source(models.TextChoices):
+        FILE = "file", "File"
+        IMAP = "imap", "IMAP"
+        HTTP = "http", "HTTP endpoint"
+
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    header_message_id = models.CharField(max_length=998, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    reason = models.TextField(blank=True, help_text="Why it was ignored or quarantined.")
+    is_automatic = models.BooleanField(default=False)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="raw_email"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "-received_at"], name="tickets_rawemail_state_idx"),
+            models.Index(fields=["sender", "received_at"], name="tickets_rawemail_sender_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header_message_id or self.dedupe_key} ({self.state})"
+
+
+class FollowUp(models.Model):
+    """A thank-you with a rating link, due a while after a ticket is solved (EMAIL_FOLLOWUP_DELAY_HOURS).
+
+    Written when the ticket is solved; sent by a periodic task; skipped if the ticket was reopened.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followups")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(state="pending"), name="tickets_followup_pending_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(state="pending"), name="tickets_followup_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up of {self.ticket_id} ({self.state})"

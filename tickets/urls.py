@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .channels.email import views as email_views
 from .views import attachments, bulk, queue, saved_views, ticket
 
 app_name = "tickets"
@@ -9,6 +10,7 @@ urlpatterns = [
     path("views/", saved_views.create, name="saved_view_create"),
     path("views/<int:pk>/delete/", saved_views.delete, name="saved_view_delete"),
     path("attachments/<str:token>/", attachments.download, name="attachment"),
+    path("messages/<int:pk>/raw/", email_views.message_raw, name="message-raw"),
     path("<str:reference>/", ticket.detail, name="detail"),
     path("<str:reference>/messages/", ticket.compose, name="compose"),
     path("<str:reference>/update/", ticket.update, name="update"),

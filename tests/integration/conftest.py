@@ -60,7 +60,8 @@ def celery_worker_process(redis_url, transactional_db, tmp_path):
         "DEBUG": "1",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
-        "EMAIL_URL": f"filemail:///{mail_dir}",  # four slashes: an absolute path
+        # four slashes: an absolute path; a test may point the worker at its own SMTP server instead
+        "EMAIL_URL": os.environ.get("TEST_WORKER_EMAIL_URL") or f"filemail:///{mail_dir}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below

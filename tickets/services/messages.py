@@ -10,6 +10,7 @@ from django.utils import timezone
 from mail.models import OutboundEmail
 from mail.services import email_queue
 
+from ..channels.email.outbound import reply_headers
 from ..models import Message, Ticket, TicketEvent
 from ..sanitize import body_pair
 from .attachments import attachment_add
@@ -103,22 +104,14 @@ def _email_customer(*, ticket: Ticket, message: Message) -> None:
     """An emailed ticket's public reply goes out by email, threaded under the customer's last message."""
     if ticket.channel != Ticket.Channel.EMAIL or not ticket.requester_email:
         return
-    last_inbound = (
-        Message.objects.filter(ticket=ticket, sender=Message.Sender.CUSTOMER)
-        .exclude(external_message_id="")
-        .order_by("-created_at", "-pk")
-        .values_list("external_message_id", flat=True)
-        .first()
-    )
-    headers = {"X-Helpdesk-Ticket": ticket.reference}
-    if last_inbound:
-        headers.update({"In-Reply-To": last_inbound, "References": last_inbound})
+    headers, reply_to = reply_headers(ticket=ticket)  # the thread's ids and a signed reply address
     email = email_queue(
         to=[ticket.requester_email],
         subject=f"[{ticket.reference}] {ticket.subject}",
         body_text=message.body_text,
         body_html=message.body_html,
         headers=headers,
+        reply_to=reply_to,
     )
     message.external_message_id = email.message_id
     message.delivery_state = Message.Delivery.QUEUED

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from ..channels.email.followup import followup_schedule
 from ..models import Ticket, TicketEvent
 from .events import event_record, ticket_touch
 
@@ -51,4 +52,6 @@ def status_change(*, ticket: Ticket, status: str, by, at: datetime | None = None
     event_record(
         ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=by, before=before, after=status, occurred_at=at
     )
+    if status == S.SOLVED and before not in Ticket.SOLVED:
+        followup_schedule(ticket=ticket)  # the thank-you with the rating link (channels/email/followup.py)
     return True
