@@ -207,6 +207,8 @@ class StageChange(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_at", "id"], name="lifecycle_stage_cust_idx"),
             models.Index(fields=["to_stage", "occurred_at"], name="lifecycle_stage_to_idx"),
+            # "Did this customer enter one of these stages soon after?" (the funnel's moved_on).
+            models.Index(fields=["customer", "to_stage", "occurred_at"], name="lifecycle_stage_cust_to_idx"),
         ]
 
     def __str__(self) -> str:

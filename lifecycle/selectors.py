@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
 
@@ -221,10 +222,6 @@ def stage_funnel(*, date_from: date, date_to: date, window_days: int = 90) -> li
     """
     start, end = day_bounds(date_from=date_from, date_to=date_to)
     live = StageChange.objects.filter(superseded_at__isnull=True)
-    in_range = live.filter(occurred_at__gte=start, occurred_at__lt=end)
-    first = in_range.filter(customer=OuterRef("customer"), to_stage=OuterRef("to_stage")).order_by(
-        "occurred_at", "id"
-    )
     after_entry = Q(occurred_at__gt=OuterRef("occurred_at")) | Q(
         occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id")
     )
@@ -233,26 +230,27 @@ def stage_funnel(*, date_from: date, date_to: date, window_days: int = 90) -> li
         customer=OuterRef("customer"),
         occurred_at__lte=OuterRef("occurred_at") + timedelta(days=window_days),
     )
-    counts = _funnel_counts(in_range, first, moved)
-    return [
-        FunnelRow(stage=s.value, label=s.label, entered=counts[s.value][0], moved_on=counts[s.value][1])
-        for s in FORWARD_STAGES
-    ]
-
-
-def _funnel_counts(in_range: QuerySet, first: QuerySet, moved: QuerySet) -> dict[str, tuple[int, int]]:
-    counts: dict[str, tuple[int, int]] = {}
+    rows = []
     for index, stage in enumerate(FORWARD_STAGES):
+        # Each customer's first entry into the stage within the range (a window, not a correlated
+        # subquery: this runs over hundreds of thousands of changes).
+        first = Window(
+            RowNumber(), partition_by=[F("customer_id")], order_by=[F("occurred_at").asc(), F("id").asc()]
+        )
+        entries = (
+            live.filter(to_stage=stage, occurred_at__gte=start, occurred_at__lt=end)
+            .annotate(entry_rank=first)
+            .filter(entry_rank=1)
+        )
         later = FORWARD_STAGES[index + 1 :]
-        entries = in_range.filter(to_stage=stage).filter(id=Subquery(first.values("id")[:1]))
         if later:
-            entries = entries.annotate(on=Exists(moved.filter(to_stage__in=later)))
-            row = entries.aggregate(entered=Count("id"), moved_on=Count("id", filter=Q(on=True)))
+            counts = entries.annotate(on=Exists(moved.filter(to_stage__in=later))).aggregate(
+                entered=Count("id"), moved_on=Count("id", filter=Q(on=True))
+            )
         else:
-            row = entries.aggregate(entered=Count("id"))
-            row["moved_on"] = 0
-        counts[stage.value] = (row["entered"], row["moved_on"])
-    return counts
+            counts = {**entries.aggregate(entered=Count("id")), "moved_on": 0}
+        rows.append(FunnelRow(stage=stage.value, label=stage.label, **counts))
+    return rows
 
 
 def exit_survey_report(*, user) -> tuple[QuerySet[ExitSurvey], list[dict]]:
