@@ -12,6 +12,26 @@ BOTH = [
     ("tickets_ticket_due_id_idx", "tickets_ticket (resolution_due_at, id)"),
     ("tickets_ticket_created_id_idx", "tickets_ticket (created_at DESC, id DESC)"),
 ]
+# Partial indexes over unsolved tickets: the queue's busiest views walk them in order and stop
+# after one page, whatever the share of solved tickets. The CASE expression is the one
+# tickets.selectors uses to sort by priority.
+UNSOLVED = "status IN ('new', 'open', 'pending', 'on_hold')"
+PRIORITY_RANK = (
+    "(CASE WHEN priority = 'urgent' THEN 4 WHEN priority = 'high' THEN 3"
+    " WHEN priority = 'normal' THEN 2 ELSE 1 END)"
+)
+BOTH += [
+    ("tickets_unsolved_upd_idx", f"tickets_ticket (updated_at DESC, id DESC) WHERE {UNSOLVED}"),
+    (
+        "tickets_unassigned_upd_idx",
+        f"tickets_ticket (updated_at DESC, id DESC) WHERE assignee_id IS NULL AND {UNSOLVED}",
+    ),
+    ("tickets_unsolved_prio_idx", f"tickets_ticket (priority, updated_at DESC, id DESC) WHERE {UNSOLVED}"),
+    (
+        "tickets_unsolved_rank_idx",
+        f"tickets_ticket ({PRIORITY_RANK} DESC, updated_at DESC, id DESC) WHERE {UNSOLVED}",
+    ),
+]
 POSTGRES_ONLY = [
     ("tickets_ticket_subject_fts", "tickets_ticket USING gin (to_tsvector('simple'::regconfig, subject))"),
     ("tickets_message_body_fts", "tickets_message USING gin (to_tsvector('simple'::regconfig, body_text))"),

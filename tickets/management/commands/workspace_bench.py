@@ -12,10 +12,12 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tickets.models import Ticket
+from tickets.selectors import ticket_queue, tickets_visible_to
 
 QUEUE_URLS = [
     "/tickets/?view=open",
@@ -48,21 +50,31 @@ class Command(BaseCommand):
         client.force_login(agent)
         self.stdout.write(f"{Ticket.objects.count()} tickets; signed in as {user}.")
         queue = [QUEUE_URLS[i % len(QUEUE_URLS)] for i in range(requests)]
-        queue += self._deep_pages(client)
+        queue += self._deep_pages(agent)
         self._report("queue", client, queue)
-        ids = list(Ticket.objects.order_by("?").values_list("pk", flat=True)[: max(1, requests)])
+        ids = self._visible_sample(agent, requests)
         self._report("ticket", client, [f"/tickets/{Ticket(pk=pk).reference}/" for pk in ids])
 
-    def _deep_pages(self, client) -> list[str]:
-        """Follow 'next' ten pages deep, so cursors far into the queue are timed too."""
-        urls, url = [], "/tickets/?view=all&size=50"
+    def _visible_sample(self, agent, size: int) -> list[int]:
+        """Tickets the user may open, spread over the whole id range (no ORDER BY random())."""
+        visible = tickets_visible_to(user=agent)
+        top = visible.order_by("-pk").values_list("pk", flat=True).first() or 0
+        ids = []
+        for i in range(size):
+            pk = visible.filter(pk__gte=top * i // size).order_by("pk").values_list("pk", flat=True).first()
+            if pk is not None:
+                ids.append(pk)
+        return ids or [0]
+
+    def _deep_pages(self, agent) -> list[str]:
+        """Cursors up to ten pages deep into "all", so far-away pages are timed too."""
+        urls, params = [], QueryDict("view=all&size=50", mutable=True)
         for _ in range(10):
-            response = client.get(url)
-            page = response.context["result"].page if response.context else None
-            if not page or not page.next_cursor:
+            page = ticket_queue(user=agent, params=params).page
+            if not page.next_cursor:
                 break
-            url = f"/tickets/?view=all&size=50&after={page.next_cursor}"
-            urls.append(url)
+            params["after"] = page.next_cursor
+            urls.append(f"/tickets/?{params.urlencode()}")
         return urls
 
     def _report(self, name: str, client, urls: list[str]) -> None:
