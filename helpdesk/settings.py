@@ -305,6 +305,7 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "tickets.models.Ticket.Priority",
         "TicketTypeEnum": "tickets.models.Ticket.Type",
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "ConversationChannelEnum": "tickets.models.ConversationLink.Channel",
         "EventTypeEnum": "lifecycle.models.TouchpointEvent.Type",
         "StageEnum": "lifecycle.models.Stage",
     },

@@ -102,7 +102,7 @@ def customer_create(
     """A new customer; refuses addresses or external ids that already belong to someone."""
     from .customers import customer_external_id_add, customer_phone_add
 
-    addresses = [normalize_email(a) for a in emails]
+    addresses = list(dict.fromkeys(normalize_email(a) for a in emails))  # once each, in order
     taken = list(CustomerEmail.objects.filter(address__in=addresses).values_list("address", flat=True))
     if taken:
         raise ValidationError({"emails": f"Already a customer's address: {', '.join(sorted(taken))}."})

@@ -154,3 +154,11 @@ def test_customer_scope_is_needed(agent):
         client_for(agent, ["customers:read"]).post("/api/v1/lifecycle/events/", {}, format="json").status_code
         == 403
     )
+
+
+def test_create_with_the_same_address_twice_keeps_it_once(agent):
+    response = client_for(agent).post(
+        "/api/v1/customers/", {"emails": ["Twice@example.com", "twice@example.com"]}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["emails"] == ["twice@example.com"]

@@ -154,24 +154,19 @@ def test_agent_writes_an_article_with_live_preview(page, agent, help_center):
 
 
 def test_agent_inserts_an_article_link_into_a_reply(page, agent, help_center, live_server):
+    from tests.factories import TeamFactory, TicketFactory
+
+    ticket = TicketFactory(team=TeamFactory(members=[agent]), subject="How do I reset my password?")
     login(page, agent.username, PASSWORD)
     page.wait_for_url("**/tickets/")
-    page.goto("/kb/")
-    # The workspace's composer is another app's: build one as it will, from the kb partial.
-    page.evaluate(
-        """() => {
-          document.querySelector("main").insertAdjacentHTML("afterbegin",
-            '<form><label for="id_body">Reply</label><textarea id="id_body" name="body"></textarea>' +
-            '<div data-kb-insert-target="id_body"><div id="kb-results"></div></div></form>');
-          return htmx.ajax("GET", "/kb/search/?q=password", {target: "#kb-results"});
-        }"""
-    )
-    page.add_script_tag(url="/static/js/kb-insert.js")
-    page.locator("#kb-results").get_by_role("button", name="Insert link").first.click()
-    value = page.get_by_label("Reply").input_value()
+    page.goto(f"/tickets/{ticket.reference}/")
+    page.get_by_label("Knowledge base").fill("password")
+    results = page.locator("[id^=kb-composer-results]")
+    results.get_by_role("button", name="Insert link").first.click()
+    value = page.locator("#id_body").input_value()
     assert value.startswith("Reset your password: ") and f"/help/articles/{help_center.pk}-" in value
-    page.locator("#kb-results").get_by_role("button", name="Insert text").first.click()
-    assert "Open **Settings**" in page.get_by_label("Reply").input_value()
+    results.get_by_role("button", name="Insert text").first.click()
+    assert "Open **Settings**" in page.locator("#id_body").input_value()
     screenshot(page, "kb-composer-insert")
 
 

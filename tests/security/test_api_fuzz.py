@@ -2,7 +2,9 @@
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -15,7 +17,18 @@ EXAMPLES_PER_OPERATION = 12
 
 
 @pytest.fixture
-def token(db):
+def keep_test_connection():
+    """Requests made straight through WSGI would close the test's database connection at their end
+    (Django's test client disconnects this the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, keep_test_connection):
     admin = staff_user(ADMIN, username="fuzz-admin", is_superuser=True)
     TicketFactory()  # something real behind small ids
     return api_token_create(name="fuzz", user=admin, scopes=["all"])[1]

@@ -155,6 +155,12 @@ MATRIX = [
     case("tickets:solve", "post", lambda w: f"/tickets/{ref(w)}/solve/", TEAM_A),
     case("tickets:canned_preview", "get", lambda w: f"/tickets/{ref(w)}/canned/", TEAM_A),
     case("tickets:canned_apply", "post", lambda w: f"/tickets/{ref(w)}/canned/999999/apply/", set()),
+    case(
+        "tickets:message-raw",
+        "get",
+        lambda w: f"/tickets/messages/{w.ticket.messages.first().pk}/raw/",
+        set(),
+    ),
     case("tickets:presence", "post", lambda w: f"/tickets/{ref(w)}/presence/", TEAM_A),
     case("lifecycle:customer_list", "get", "/customers/", STAFF),
     case("lifecycle:customer_detail", "get", lambda w: f"/customers/{w.customer.pk}/", STAFF),
@@ -263,6 +269,8 @@ NOT_ROLE_PAGES = {
     "portal:magic_link_request",
     "portal:magic_link_signin",
     "portal:chat_demo",
+    "inbound-email",  # shared-secret only: tests/tickets/channels/test_inbound_email_endpoint_requests.py
+    "rating",  # a signed token is the credential: tests/tickets/channels/test_followup_rating_flow.py
     "api-ticket-list",
     "api-canned-reply-detail",
     "api-team-detail",

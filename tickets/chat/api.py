@@ -184,9 +184,21 @@ class InboundMessageView(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        link = ConversationLink.objects.select_related("ticket").get(
-            channel=inbound.channel, conversation_id=inbound.conversation_id
+        link = (
+            ConversationLink.objects.select_related("ticket")
+            .filter(channel=inbound.channel, conversation_id=inbound.conversation_id)
+            .first()
         )
+        if link is None:
+            # The idempotency key was first used for a message of another conversation.
+            return Response(
+                {
+                    "code": "idempotency_key_reused",
+                    "message": "This idempotency key belongs to a message of another conversation.",
+                    "errors": {"idempotency_key": ["Already used for another conversation."]},
+                },
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
         body = {"created": created, "message": message.pk, "conversation": ConversationSerializer(link).data}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -22,3 +22,11 @@ def test_inbound_message_same_key_on_other_channel_is_another_message(api):
     api.post(URL, payload(), format="json")
     api.post(URL, payload(channel="facebook"), format="json")
     assert Message.objects.count() == 2
+
+
+def test_inbound_message_key_reused_for_another_conversation_is_422(api):
+    api.post(URL, payload(), format="json")
+    response = api.post(URL, payload(conversation_id="another-conversation"), format="json")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Message.objects.count() == 1
