@@ -58,6 +58,11 @@ app.conf.update(
 # The beat schedule is kept here, in code: one entry per periodic task of every app.
 app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
+    "kpis-catch-up": {"task": "kpis.tasks.kpis_catch_up_task", "schedule": 30.0},
+    "kpis-nightly-recompute": {
+        "task": "kpis.tasks.kpis_recompute_recent_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 app.autodiscover_tasks()
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("customers/", include("lifecycle.urls")),
     path("dashboard/", include("kpis.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/kpis/", include("kpis.api.urls")),
 ]

@@ -263,8 +263,19 @@ def _store_risk(changed: dict[int, tuple[float, list[str]]]) -> None:
     )
 
 
+def kpis_refresh_if_eager() -> None:
+    """With no worker (eager tasks, the embedded default), catch up before reading."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        while True:
+            result = kpis_catch_up()
+            if result.events < BATCH and result.stage_changes < BATCH:
+                return
+
+
 def last_updated() -> datetime | None:
     return KpiCursor.objects.filter(stream=TICKET_STREAM).values_list("updated_at", flat=True).first()
 
 
-__all__ = ["CatchUp", "kpis_catch_up", "kpis_recompute", "last_updated"]
+__all__ = ["CatchUp", "kpis_catch_up", "kpis_recompute", "kpis_refresh_if_eager", "last_updated"]

@@ -4,132 +4,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False)),
-                ('start_us', models.BigIntegerField(unique=True)),
+                ("day", models.DateField(primary_key=True, serialize=False)),
+                ("start_us", models.BigIntegerField(unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='CustomerRisk',
+            name="CustomerRisk",
             fields=[
-                ('customer_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('score', models.FloatField()),
-                ('reasons', models.JSONField(default=list)),
+                ("customer_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("score", models.FloatField()),
+                ("reasons", models.JSONField(default=list)),
             ],
         ),
         migrations.CreateModel(
-            name='KpiCursor',
+            name="KpiCursor",
             fields=[
-                ('stream', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('last_id', models.BigIntegerField(default=0)),
-                ('gaps', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('recomputed_at', models.DateTimeField(blank=True, null=True)),
+                ("stream", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("last_id", models.BigIntegerField(default=0)),
+                ("gaps", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("recomputed_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='TicketRoot',
+            name="TicketRoot",
             fields=[
-                ('ticket_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('root_id', models.BigIntegerField(db_index=True)),
+                ("ticket_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("root_id", models.BigIntegerField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='WorkCustomer',
+            name="WorkCustomer",
             fields=[
-                ('customer_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ("customer_id", models.BigIntegerField(primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name='WorkStatus',
+            name="WorkStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ticket_id', models.BigIntegerField(db_index=True)),
-                ('at_us', models.BigIntegerField()),
-                ('event_id', models.BigIntegerField()),
-                ('status', models.CharField(max_length=10, null=True)),
-                ('prev_status', models.CharField(max_length=10, null=True)),
-                ('next_us', models.BigIntegerField(null=True)),
-                ('is_last', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ticket_id", models.BigIntegerField(db_index=True)),
+                ("at_us", models.BigIntegerField()),
+                ("event_id", models.BigIntegerField()),
+                ("status", models.CharField(max_length=10, null=True)),
+                ("prev_status", models.CharField(max_length=10, null=True)),
+                ("next_us", models.BigIntegerField(null=True)),
+                ("is_last", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='WorkTicket',
+            name="WorkTicket",
             fields=[
-                ('ticket_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ("ticket_id", models.BigIntegerField(primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name='StageSpan',
+            name="StageSpan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('customer_id', models.BigIntegerField(db_index=True)),
-                ('stage', models.CharField(max_length=16)),
-                ('stage_rank', models.SmallIntegerField(help_text='0 to 4 along the five stages; null for churned.', null=True)),
-                ('change_id', models.BigIntegerField(null=True)),
-                ('start_us', models.BigIntegerField(null=True)),
-                ('end_us', models.BigIntegerField(null=True)),
-                ('start_day', models.DateField(null=True)),
-                ('end_day', models.DateField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("customer_id", models.BigIntegerField(db_index=True)),
+                ("stage", models.CharField(max_length=16)),
+                (
+                    "stage_rank",
+                    models.SmallIntegerField(
+                        help_text="0 to 4 along the five stages; null for churned.", null=True
+                    ),
+                ),
+                ("change_id", models.BigIntegerField(null=True)),
+                ("start_us", models.BigIntegerField(null=True)),
+                ("end_us", models.BigIntegerField(null=True)),
+                ("start_day", models.DateField(null=True)),
+                ("end_day", models.DateField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['stage', 'start_day'], name='kpis_stagespan_start_idx'), models.Index(fields=['end_day', 'start_day'], name='kpis_stagespan_days_idx')],
+                "indexes": [
+                    models.Index(fields=["stage", "start_day"], name="kpis_stagespan_start_idx"),
+                    models.Index(fields=["end_day", "start_day"], name="kpis_stagespan_days_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TicketFact',
+            name="TicketFact",
             fields=[
-                ('ticket_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('customer_id', models.BigIntegerField()),
-                ('is_merged', models.BooleanField(default=False)),
-                ('inbound', models.BooleanField(default=True)),
-                ('team_id', models.BigIntegerField(null=True)),
-                ('channel', models.CharField(max_length=10)),
-                ('assignee_id', models.BigIntegerField(null=True)),
-                ('priority', models.CharField(max_length=10)),
-                ('type', models.CharField(max_length=10)),
-                ('stage', models.CharField(max_length=16, null=True)),
-                ('created_us', models.BigIntegerField()),
-                ('created_day', models.DateField()),
-                ('status', models.CharField(max_length=10)),
-                ('is_solved', models.BooleanField(default=False)),
-                ('first_reply_us', models.BigIntegerField(null=True)),
-                ('public_replies', models.IntegerField(default=0)),
-                ('solved_us', models.BigIntegerField(help_text='Only while currently solved.', null=True)),
-                ('solved_day', models.DateField(null=True)),
-                ('reopened', models.BooleanField(default=False)),
-                ('first_response_due_us', models.BigIntegerField(null=True)),
-                ('resolution_due_us', models.BigIntegerField(null=True)),
-                ('repeat_contact', models.BooleanField(default=False)),
-                ('rating_score', models.SmallIntegerField(null=True)),
-                ('rating_us', models.BigIntegerField(null=True)),
-                ('rating_day', models.DateField(null=True)),
+                ("ticket_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("customer_id", models.BigIntegerField()),
+                ("is_merged", models.BooleanField(default=False)),
+                ("inbound", models.BooleanField(default=True)),
+                ("team_id", models.BigIntegerField(null=True)),
+                ("channel", models.CharField(max_length=10)),
+                ("assignee_id", models.BigIntegerField(null=True)),
+                ("priority", models.CharField(max_length=10)),
+                ("type", models.CharField(max_length=10)),
+                ("stage", models.CharField(max_length=16, null=True)),
+                ("created_us", models.BigIntegerField()),
+                ("created_day", models.DateField()),
+                ("status", models.CharField(max_length=10)),
+                ("is_solved", models.BooleanField(default=False)),
+                ("first_reply_us", models.BigIntegerField(null=True)),
+                ("public_replies", models.IntegerField(default=0)),
+                ("solved_us", models.BigIntegerField(help_text="Only while currently solved.", null=True)),
+                ("solved_day", models.DateField(null=True)),
+                ("reopened", models.BooleanField(default=False)),
+                ("first_response_due_us", models.BigIntegerField(null=True)),
+                ("resolution_due_us", models.BigIntegerField(null=True)),
+                ("repeat_contact", models.BooleanField(default=False)),
+                ("rating_score", models.SmallIntegerField(null=True)),
+                ("rating_us", models.BigIntegerField(null=True)),
+                ("rating_day", models.DateField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['created_day'], name='kpis_fact_created_idx'), models.Index(fields=['solved_day'], name='kpis_fact_solved_idx'), models.Index(fields=['rating_day'], name='kpis_fact_rating_idx'), models.Index(fields=['customer_id', 'created_us'], name='kpis_fact_customer_idx'), models.Index(fields=['customer_id', 'solved_us'], name='kpis_fact_cust_solved_idx')],
+                "indexes": [
+                    models.Index(fields=["created_day"], name="kpis_fact_created_idx"),
+                    models.Index(fields=["solved_day"], name="kpis_fact_solved_idx"),
+                    models.Index(fields=["rating_day"], name="kpis_fact_rating_idx"),
+                    models.Index(fields=["customer_id", "created_us"], name="kpis_fact_customer_idx"),
+                    models.Index(fields=["customer_id", "solved_us"], name="kpis_fact_cust_solved_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UnsolvedSpan',
+            name="UnsolvedSpan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ticket_id', models.BigIntegerField(db_index=True)),
-                ('start_us', models.BigIntegerField()),
-                ('end_us', models.BigIntegerField(null=True)),
-                ('start_day', models.DateField()),
-                ('end_day', models.DateField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ticket_id", models.BigIntegerField(db_index=True)),
+                ("start_us", models.BigIntegerField()),
+                ("end_us", models.BigIntegerField(null=True)),
+                ("start_day", models.DateField()),
+                ("end_day", models.DateField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['end_day', 'start_day'], name='kpis_span_days_idx')],
+                "indexes": [models.Index(fields=["end_day", "start_day"], name="kpis_span_days_idx")],
             },
         ),
     ]
