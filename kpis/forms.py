@@ -86,3 +86,53 @@ class RangeForm(forms.Form):
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
     length = (date_to - date_from).days + 1
     return date_from - timedelta(days=length), date_from - timedelta(days=1)
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's range (a preset or custom days) and ticket filters."""
+
+    PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom"))
+
+    range = forms.ChoiceField(choices=PRESETS, required=False, initial="30", label="Range")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.ChoiceField(required=False, label="Team")
+    channel = forms.ChoiceField(required=False, label="Channel")
+    assignee = forms.ChoiceField(required=False, label="Agent")
+    priority = forms.ChoiceField(required=False, label="Priority")
+    stage = forms.ChoiceField(required=False, label="Stage at open")
+
+    def __init__(self, data=None, *, teams=(), agents=(), **kwargs):
+        if data is not None:
+            data = data.copy()
+            for field in ("from", "to"):
+                if field in data:
+                    data[f"date_{field}"] = data.get(field)
+        super().__init__(data, **kwargs)
+        anything = [("", "All"), (NONE, "None")]
+        self.fields["team"].choices = [*anything, *[(str(pk), name) for pk, name in teams]]
+        self.fields["assignee"].choices = [*anything, *[(str(pk), name) for pk, name in agents]]
+        self.fields["channel"].choices = [("", "All"), *Ticket.Channel.choices]
+        self.fields["priority"].choices = [("", "All"), *Ticket.Priority.choices]
+        self.fields["stage"].choices = [*anything, *Stage.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        preset = cleaned.get("range") or "30"
+        if preset == "custom" or (cleaned.get("date_from") and not self.data.get("range")):
+            date_to = cleaned.get("date_to") or today
+            date_from = cleaned.get("date_from") or date_to - timedelta(days=29)
+            preset = "custom"
+        else:
+            date_to, date_from = today, today - timedelta(days=int(preset) - 1)
+        if date_from > date_to:
+            raise forms.ValidationError("'From' must not be after 'To'.")
+        if (date_to - date_from).days >= MAX_DAYS:
+            raise forms.ValidationError(f"A range covers at most {MAX_DAYS} days.")
+        raw = {name: cleaned.get(name) or "" for name in ("team", "channel", "assignee", "priority", "stage")}
+        filters, errors = parse_filters(raw)
+        for name, error in errors.items():
+            self.add_error(name, error)
+        cleaned.update(range=preset, date_from=date_from, date_to=date_to, filters=filters)
+        return cleaned
