@@ -33,6 +33,7 @@ BATCH = 20_000
 # for this long (a rolled-back transaction leaves a gap forever).
 GAP_TTL = timedelta(minutes=10)
 MAX_GAPS = 5_000
+GAP_LOOKBACK = 5_000
 
 
 @dataclass
@@ -62,7 +63,9 @@ def _new_ids(cursor: KpiCursor, model) -> list[int]:
     if ids:
         present = set(ids)
         stamp = now.isoformat()
-        for pk in range(cursor.last_id + 1, ids[-1]):
+        # Ids below the first one a fresh cursor sees were never passed; look back a bounded way.
+        start = max(ids[0] if cursor.last_id == 0 else cursor.last_id + 1, ids[-1] - GAP_LOOKBACK)
+        for pk in range(start, ids[-1]):
             if pk not in present:
                 gaps[pk] = stamp
         cursor.last_id = ids[-1]
