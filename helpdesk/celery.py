@@ -63,6 +63,7 @@ app.conf.beat_schedule = {
         "task": "kpis.tasks.kpis_recompute_recent_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 

@@ -134,8 +134,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Apps above lifecycle contribute to the customer page and to merges through these hooks,
 # so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
-LIFECYCLE_TIMELINE_PROVIDERS: list[str] = []
-LIFECYCLE_MERGE_HANDLERS: list[str] = []
+LIFECYCLE_TIMELINE_PROVIDERS: list[str] = ["tickets.timeline.customer_timeline_items"]
+LIFECYCLE_MERGE_HANDLERS: list[str] = ["tickets.services.customer_tickets_move"]
+
+# Ticket attachments: the largest file and the most files on one message.
+TICKETS_MAX_ATTACHMENT_BYTES = env.int("TICKETS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+TICKETS_MAX_ATTACHMENTS_PER_MESSAGE = env.int("TICKETS_MAX_ATTACHMENTS_PER_MESSAGE", default=10)
 
 # Auth
 AUTH_PASSWORD_VALIDATORS = [

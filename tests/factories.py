@@ -54,3 +54,58 @@ def portal_user(**fields) -> User:
     user = UserFactory(**fields)
     CustomerFactory(user=user, email=user.email)
     return user
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.Team"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class TicketFactory(factory.Factory):
+    """A ticket opened through tickets.services.ticket_create, with all its events."""
+
+    class Meta:
+        model = "tickets.Ticket"
+
+    subject = factory.Sequence(lambda n: f"Ticket {n}")
+    body = "Hello, I need some help with my order."
+    customer_email = factory.Sequence(lambda n: f"requester{n}@example.test")
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from tickets.services import ticket_create
+
+        return ticket_create(**kwargs)
+
+    @classmethod
+    def _build(cls, model_class, **kwargs):
+        raise TypeError("TicketFactory only creates tickets through the services.")
+
+
+class SLAPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.SLAPolicy"
+        django_get_or_create = ("priority",)
+
+    priority = "normal"
+    first_response_minutes = 240
+    resolution_minutes = 24 * 60
+
+
+class CannedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.CannedReply"
+
+    title = factory.Sequence(lambda n: f"Canned reply {n}")
+    body = (
+        "Hi {{ customer.first_name }}, thanks for writing about {{ ticket.reference }}.\n\n"
+        "{{ agent.first_name }}"
+    )

@@ -202,6 +202,12 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="tickets_message_ticket_idx"),
             models.Index(fields=["author", "created_at"], name="tickets_message_author_idx"),
+            # The few replies whose email is still on its way (see services.messages_delivery_sync).
+            models.Index(
+                fields=["delivery_state"],
+                condition=models.Q(delivery_state="queued"),
+                name="tickets_message_queued_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -233,8 +239,35 @@ class Attachment(models.Model):
 class TicketEvent(models.Model):
     """Append-only log of every change to a ticket: who, what, when, before → after.
 
-    The KPI workers follow it by id. `before`/`after` hold the plain values (status names,
-    user ids, tag lists). Events at the same instant are ordered by id.
+    The KPI workers follow it by id. `before`/`after` hold plain JSON values; events at the same
+    instant are ordered by id. Only the services in tickets/services/ write it. The contract:
+
+    - CREATED: first event of every ticket, at its creation time. after = {"status", "priority",
+      "channel", "direction", "team" (id|null), "assignee" (id|null), "type", "tags" (sorted names)}.
+      The status a ticket is created in is part of CREATED (no STATUS event for it); a ticket
+      created solved/closed has solved_at = created_at.
+    - MESSAGE: one per message, right after CREATED for the first one. after = {"kind", "sender"},
+      `message` = the Message, occurred_at = the message's created_at (never before the ticket's
+      creation: an earlier stamp is stored at the creation time).
+    - STATUS: before/after = status strings, occurred_at = the change. Allowed transitions are in
+      tickets.services.status.TRANSITIONS (closed is final; solved -> open or closed; new is only
+      the first status). Ticket.solved_at is set when entering solved/closed from an unsolved
+      status, unchanged by solved -> closed, cleared on reopening. A reply to a new ticket moves
+      it to open; a customer message moves solved or pending to open.
+    - ASSIGNEE, TEAM: before/after = user/team id or null. PRIORITY, TYPE: the strings.
+      TAGS: before/after = sorted lists of tag names.
+    - SLA: due times recomputed after a PRIORITY change; before/after = {"first_response_due_at",
+      "resolution_due_at"} as ISO strings or null. (Initial due times are set at creation.)
+    - MERGED: on the merged (source) ticket, after = the survivor's id. The source is closed first
+      (a STATUS event if it was not), keeps its events and points to the survivor (merged_into);
+      its messages are re-pointed to the survivor (their MESSAGE events stay on the source),
+      any older than the survivor being stored at the survivor's creation time; its rating is
+      deleted. Recompute both tickets when you see it.
+    - RATED: after = score (1-5), occurred_at = the rating's created_at. A new rating replaces the
+      old one in place (SatisfactionRating.created_at = the new time).
+    - SPAM: after = true; the ticket (is_spam) counts nowhere.
+
+    No-op changes record nothing; changing a merged or spam ticket is refused.
     """
 
     class Kind(models.TextChoices):

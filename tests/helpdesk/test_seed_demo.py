@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 
 from lifecycle.models import Customer, CustomerEmail
 from tests.factories import PASSWORD  # noqa: F401 - factories module sets up hashing once
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,7 @@ def test_seed_demo_is_reproducible(settings):
     settings.DEBUG = True
     call_command("seed_demo", tickets=10, customers=15, seed=7)
     names = list(Customer.objects.order_by("pk").values_list("display_name", "preferred_language"))
+    Ticket.objects.all().delete()
     Customer.objects.all().delete()
     call_command("seed_demo", tickets=10, customers=15, seed=7)
     assert list(Customer.objects.order_by("pk").values_list("display_name", "preferred_language")) == names

@@ -7,10 +7,11 @@ from django.db import transaction
 from helpdesk.seeding import Seeder
 from helpdesk.seeding import accounts as seed_accounts
 from helpdesk.seeding import lifecycle as seed_lifecycle
+from helpdesk.seeding import tickets as seed_tickets
 from lifecycle.models import Customer
 
 # One step per app, in dependency order; each later capability adds its own.
-STEPS = [seed_accounts, seed_lifecycle]
+STEPS = [seed_accounts, seed_lifecycle, seed_tickets]
 
 
 class Command(BaseCommand):

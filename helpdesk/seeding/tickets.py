@@ -1,0 +1,613 @@
+"""Demo teams, SLA policies, canned replies and tickets with their whole history.
+
+Tickets are written in bulk (COPY on PostgreSQL) with the rows the services would have written:
+the CREATED event, a MESSAGE event per message, STATUS events that match the ticket's status and
+solved_at (some tickets reopened), assignments, priority changes with their SLA event, ratings on
+about 30% of solved tickets (RATED), a few spam tickets (SPAM), tags, and a support_ticket
+touchpoint per ticket. Rows are made by cheap Python in chunks: precomputed choices and text,
+timestamps as epoch seconds formatted through lookup tables, no ORM per row.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
+
+from lifecycle.models import Customer, CustomerEmail, TouchpointEvent
+from tickets.models import CannedReply, Message, SatisfactionRating, SLAPolicy, Tag, Team, Ticket, TicketEvent
+from tickets.sanitize import text_to_html
+
+from . import Json, Seeder
+from .texts import LANGUAGES
+
+CHUNK = 20_000
+MINUTE, HOUR, DAY = 60, 3600, 86400
+
+TEAMS = ("Billing", "Technical support", "Shipping", "Customer success")
+TAGS = (
+    "refund",
+    "login",
+    "delivery",
+    "invoice",
+    "bug",
+    "feature-request",
+    "vip",
+    "mobile-app",
+    "outage",
+    "password",
+)
+SLA = {
+    "low": (24 * 60, 7 * 24 * 60),
+    "normal": (8 * 60, 3 * 24 * 60),
+    "high": (2 * 60, 24 * 60),
+    "urgent": (30, 8 * 60),
+}
+CANNED = (
+    (
+        "Greeting and looking into it",
+        "Hi {{ customer.first_name }},\n\nThanks for writing to us about "
+        "{{ ticket.reference }}. I am looking into it now and will get back to you today.\n\n"
+        "{{ agent.first_name }}",
+        "open",
+        "",
+        [],
+    ),
+    (
+        "Solved: refund issued",
+        "Hi {{ customer.first_name }},\n\nI have refunded the charge; it will show on your "
+        "statement within 3-5 business days.\n\nBest regards,\n{{ agent.name }}",
+        "solved",
+        "",
+        ["refund"],
+    ),
+    (
+        "Need more information",
+        "Hi {{ customer.first_name }},\n\nCould you send us a screenshot and the exact "
+        "error message? That will help us find the cause.\n\n{{ agent.first_name }}",
+        "pending",
+        "",
+        [],
+    ),
+    (
+        "Password reset steps",
+        "Hi {{ customer.first_name }},\n\nUse “Forgot password” on the sign-in page; the link "
+        "is valid for one hour. Check your spam folder if it does not arrive.\n\n{{ agent.first_name }}",
+        "solved",
+        "",
+        ["password"],
+    ),
+    (
+        "Escalated to engineering",
+        "Hi {{ customer.first_name }},\n\nI have passed {{ ticket.reference }} to our "
+        "engineers with high priority. We will update you as soon as we know more.\n\n{{ agent.name }}",
+        "on_hold",
+        "high",
+        ["bug"],
+    ),
+    (
+        "Delivery delayed",
+        "Hi {{ customer.first_name }},\n\nYour parcel is delayed at the carrier. A new tracking "
+        "number follows by email today.\n\n{{ agent.first_name }}",
+        "pending",
+        "",
+        ["delivery"],
+    ),
+)
+NOTES = (
+    "Checked the logs: the error started after the last release.",
+    "Customer called as well; same issue.",
+    "Waiting for the warehouse to confirm the stock.",
+    "Refund approved by the team lead.",
+)
+SYSTEM_ACK = "We received your request and will answer as soon as we can."
+FOLLOW_UPS = {
+    "en": "Thanks, that helped. One more question: does this also apply to my second account?",
+}
+# Weighted choices as flat lists: an index by a random float is the cheapest pick.
+CHANNELS = ["email"] * 45 + ["portal"] * 15 + ["chat"] * 20 + ["phone"] * 10 + ["social"] * 5 + ["api"] * 5
+PRIORITIES = ["low"] * 20 + ["normal"] * 55 + ["high"] * 20 + ["urgent"] * 5
+TYPES = (
+    ["question"] * 45
+    + ["incident"] * 20
+    + ["problem"] * 10
+    + ["complaint"] * 10
+    + ["feedback"] * 8
+    + ["task"] * 7
+)
+SCORES = [5] * 45 + [4] * 25 + [3] * 12 + [2] * 8 + [1] * 10
+STATUS_JSON = {s: Json(json.dumps(s)) for s in Ticket.Status.values}
+SOLVED = frozenset(Ticket.SOLVED)
+
+TICKET_COLUMNS = [
+    "id", "subject", "customer", "requester_email", "team", "assignee", "status", "priority", "channel",
+    "direction", "type", "language", "customer_stage_at_open", "first_response_due_at", "resolution_due_at",
+    "first_public_reply_at", "solved_at", "last_message_at", "merged_into", "is_spam", "created_at",
+    "updated_at",
+]  # fmt: skip
+MESSAGE_COLUMNS = [
+    "id", "ticket", "kind", "sender", "author", "body_html", "body_text", "channel", "external_message_id",
+    "delivery_state", "created_at",
+]  # fmt: skip
+EVENT_COLUMNS = ["id", "ticket", "kind", "actor", "before", "after", "message", "occurred_at"]
+
+
+class _Clock:
+    """Epoch seconds -> timestamp text for COPY, through a per-day and a per-second table."""
+
+    def __init__(self, start: datetime, end: datetime):
+        self.base = int(start.timestamp()) // DAY
+        days = int(end.timestamp()) // DAY - self.base + 60
+        self.days = [
+            (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=self.base + d)).strftime("%Y-%m-%d ")
+            for d in range(days)
+        ]
+        self.seconds = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00:00" for s in range(DAY)]
+
+    def __call__(self, t: float) -> str:
+        i = int(t)
+        return self.days[i // DAY - self.base] + self.seconds[i % DAY]
+
+
+def seed(seeder: Seeder) -> None:
+    if Ticket.objects.exists():
+        seeder.log("tickets: already seeded; nothing added")
+        return
+    teams = _teams(seeder)
+    _sla_policies()
+    _canned_replies(seeder)
+    tags = [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
+    if seeder.tickets:
+        _tickets(seeder, teams, tags)
+
+
+def _teams(seeder: Seeder) -> dict[int, list[int]]:
+    """Teams and their members: each agent in one or two teams, the demo `agent` in two."""
+    rng = seeder.rng
+    teams = [Team.objects.get_or_create(name=name)[0] for name in TEAMS]
+    agents = seeder.ids.get("agents") or list(
+        User.objects.filter(groups__name="agent").values_list("pk", flat=True)
+    )
+    demo = User.objects.filter(username="agent").values_list("pk", flat=True).first()
+    members: dict[int, list[int]] = {t.pk: [] for t in teams}
+    for i, agent_id in enumerate(agents):
+        picked = teams[:2] if agent_id == demo else rng.sample(teams, 1 + (rng.random() < 0.4))
+        if agent_id != demo:
+            picked = [teams[i % len(teams)], *picked[1:]]
+        for team in dict.fromkeys(picked):
+            members[team.pk].append(agent_id)
+    for team in teams:
+        team.members.add(*members[team.pk])
+        if members[team.pk]:
+            team.leads.add(members[team.pk][0])
+    seeder.ids["teams"] = [t.pk for t in teams]
+    return {k: v for k, v in members.items() if v}
+
+
+def _sla_policies() -> None:
+    for priority, (first, resolution) in SLA.items():
+        SLAPolicy.objects.get_or_create(
+            priority=priority, defaults={"first_response_minutes": first, "resolution_minutes": resolution}
+        )
+
+
+def _canned_replies(seeder: Seeder) -> None:
+    admin = User.objects.filter(username="admin").first()
+    for title, body, status, priority, tags in CANNED:
+        CannedReply.objects.get_or_create(
+            title=title,
+            defaults={
+                "body": body,
+                "set_status": status,
+                "set_priority": priority,
+                "add_tags": tags,
+                "created_by": admin,
+            },
+        )
+
+
+class _Texts:
+    """Per language: subjects, (html, text) bodies and replies, made once."""
+
+    def __init__(self):
+        self.by_lang = {}
+        for code, lang in LANGUAGES.items():
+            self.by_lang[code] = (
+                lang.subjects,
+                [(text_to_html(b), b) for b in lang.bodies],
+                [(text_to_html(r), r) for r in lang.replies],
+            )
+        follow = FOLLOW_UPS["en"]
+        self.follow_up = (text_to_html(follow), follow)
+        self.notes = [(text_to_html(n), n) for n in NOTES]
+        self.ack = (text_to_html(SYSTEM_ACK), SYSTEM_ACK)
+
+
+def _customers(seeder: Seeder) -> tuple[list[int], dict[int, str], dict[int, str]]:
+    ids = seeder.ids.get("customers") or list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    langs = dict(Customer.objects.values_list("pk", "preferred_language"))
+    emails = dict(CustomerEmail.objects.filter(is_primary=True).values_list("customer", "address"))
+    return ids, langs, emails
+
+
+def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int]) -> None:
+    customers, langs, emails = _customers(seeder)
+    if not customers:
+        seeder.log("tickets: no customers to write in; none added")
+        return
+    gen = _Generator(seeder, teams, tags, customers, langs, emails)
+    checked_later = _defer_row_checks()
+    for start in range(0, seeder.tickets, CHUNK):
+        gen.chunk(start, min(seeder.tickets, start + CHUNK))
+    if checked_later:
+        _verify_references(gen.first_ids)
+    for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
+        seeder.reset_sequence(model)
+    _customers_last_activity()
+    seeder.log(
+        f"tickets: {seeder.tickets} with {gen.counts['messages']} messages, {gen.counts['events']} events, "
+        f"{gen.counts['ratings']} ratings in {len(teams)} teams"
+    )
+
+
+def _defer_row_checks() -> bool:
+    """On PostgreSQL, skip the per-row foreign-key triggers for this transaction (as pg_restore does)
+    when the role may; the references are then verified set-based by _verify_references."""
+    if connection.vendor != "postgresql":
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        return False
+    return True
+
+
+REFERENCES = (
+    (Ticket, ("customer", "team", "assignee")),
+    (Message, ("ticket", "author")),
+    (TicketEvent, ("ticket", "actor", "message")),
+    (SatisfactionRating, ("ticket",)),
+    (Ticket.tags.through, ("ticket", "tag")),
+    (TouchpointEvent, ("customer",)),
+)
+
+
+def _verify_references(first_ids: dict) -> None:
+    """Every foreign key of the rows just written points to a row (one anti-join per reference)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        for model, names in REFERENCES:
+            table, pk = model._meta.db_table, model._meta.pk.column
+            for name in names:
+                field = model._meta.get_field(name)
+                parent, column = field.related_model._meta, field.column
+                parent_pk = parent.pk.column
+                cursor.execute(
+                    f"SELECT 1 FROM {table} c LEFT JOIN {parent.db_table} p ON p.{parent_pk} = c.{column} "  # noqa: S608
+                    f"WHERE c.{pk} >= %s AND c.{column} IS NOT NULL AND p.{parent_pk} IS NULL LIMIT 1",
+                    [first_ids.get(model, 0)],
+                )
+                if cursor.fetchone():
+                    raise IntegrityError(f"Seeded {table}.{column} points to a missing row.")
+
+
+def _customers_last_activity() -> None:
+    """Customers who wrote in: last activity = their latest touchpoint (as touchpoint_record keeps it)."""
+    latest = (
+        TouchpointEvent.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
+    )
+    Customer.objects.filter(
+        pk__in=TouchpointEvent.objects.filter(type="support_ticket").values("customer")
+    ).update(last_activity_at=Subquery(latest[:1]))
+
+
+class _Generator:
+    """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert."""
+
+    def __init__(self, seeder, teams, tags, customers, langs, emails):
+        self.seeder, self.random = seeder, seeder.rng.random
+        self.teams = list(teams.items())
+        self.tags = [(pk, name) for pk, name in zip(tags, TAGS, strict=True)]
+        self.customers, self.langs, self.emails = customers, langs, emails
+        self.timelines = getattr(seeder, "stage_timelines", None) or {}
+        self.texts = _Texts()
+        self.now = seeder.now.timestamp()
+        self.start = seeder.start.timestamp()
+        self.clock = _Clock(seeder.start, seeder.now)
+        self.recorded = self.clock(self.now)
+        self.next = {
+            "ticket": seeder.next_id(Ticket),
+            "message": seeder.next_id(Message),
+            "event": seeder.next_id(TicketEvent),
+            "rating": seeder.next_id(SatisfactionRating),
+        }
+        self.first_ids = {
+            Ticket: self.next["ticket"],
+            Message: self.next["message"],
+            TicketEvent: self.next["event"],
+            SatisfactionRating: self.next["rating"],
+            TouchpointEvent: seeder.next_id(TouchpointEvent),
+            Ticket.tags.through: seeder.next_id(Ticket.tags.through),
+        }
+        self.counts = {"messages": 0, "events": 0, "ratings": 0}
+        self.portal_tickets = min(6, seeder.tickets)
+        self.sla = {p: (f * MINUTE, r * MINUTE) for p, (f, r) in SLA.items()}
+        self.message_after = {
+            (k, s): Json(json.dumps({"kind": k, "sender": s}))
+            for k in ("public", "note", "system")
+            for s in ("agent", "customer", "system")
+        }
+
+    def chunk(self, first: int, last: int) -> None:
+        self.tickets, self.messages, self.events = [], [], []
+        self.ratings, self.tag_rows, self.touchpoints = [], [], []
+        for i in range(first, last):
+            _Story(self, i).play()
+        insert = self.seeder.insert
+        insert(Ticket, TICKET_COLUMNS, self.tickets)
+        insert(Message, MESSAGE_COLUMNS, self.messages)
+        insert(TicketEvent, EVENT_COLUMNS, self.events)
+        insert(SatisfactionRating, ["id", "ticket", "score", "comment", "created_at"], self.ratings)
+        insert(Ticket.tags.through, ["ticket", "tag"], self.tag_rows)
+        insert(
+            TouchpointEvent,
+            ["customer", "type", "occurred_at", "source", "idempotency_key", "data", "recorded_at"],
+            self.touchpoints,
+        )
+        self.counts["messages"] += len(self.messages)
+        self.counts["events"] += len(self.events)
+        self.counts["ratings"] += len(self.ratings)
+
+    def take(self, kind: str) -> int:
+        value = self.next[kind]
+        self.next[kind] = value + 1
+        return value
+
+    def pick(self, options):
+        return options[int(self.random() * len(options))]
+
+    def stage_at(self, customer: int, t: float) -> str | None:
+        """The customer's stage just before `t`, from the lifecycle step's stage timelines (if any)."""
+        timeline = self.timelines.get(customer)
+        if not timeline:
+            return None
+        if not isinstance(timeline, tuple):
+            times = [moment.timestamp() for moment, _ in timeline]
+            self.timelines[customer] = timeline = (times, [stage for _, stage in timeline])
+        index = bisect_left(timeline[0], t) - 1
+        return timeline[1][index] if index >= 0 else None
+
+    def due(self, priority: str, direction: str, t0: float) -> tuple[float | None, float]:
+        first, resolution = self.sla[priority]
+        return (t0 + first if direction == "inbound" else None), t0 + resolution
+
+
+class _Story:
+    """One ticket's life: opened, answered, maybe waiting on the customer, solved, maybe reopened,
+    rated and closed, stopping wherever `now` is reached. Each step appends the rows a service
+    would have written (the message, its MESSAGE event, the STATUS event...)."""
+
+    def __init__(self, gen: _Generator, i: int):
+        self.gen, self.random, fmt = gen, gen.random, gen.clock
+        self.fmt = fmt
+        self.tid = gen.take("ticket")
+        portal = i < gen.portal_tickets
+        self.customer = (
+            gen.customers[0] if portal else gen.customers[int(self.random() ** 1.3 * len(gen.customers))]
+        )
+        lang = gen.langs.get(self.customer) or "en"
+        self.lang = lang if lang in gen.texts.by_lang else "en"
+        self.subjects, self.bodies, self.replies = gen.texts.by_lang[self.lang]
+        if portal:  # the demo portal customer's tickets: the last few weeks
+            self.t0 = gen.now - (i + 1) * 4 * DAY - self.random() * DAY
+        else:
+            self.t0 = gen.start + (gen.now - gen.start) * (self.random() ** 0.8)
+        self.channel = "portal" if portal else gen.pick(CHANNELS)
+        self.outbound = not portal and self.random() < 0.12
+        self.spam = (
+            not portal and not self.outbound and self.random() < 0.004 and self.t0 + 10 * MINUTE < gen.now
+        )
+        self.team, members = gen.pick(gen.teams)
+        self.agent = gen.pick(members)
+        self.assignee = self.agent if (self.outbound or self.random() < 0.3) else None
+        self.priority = gen.pick(PRIORITIES)
+        self.status = "pending" if self.outbound else "new"
+        self.solved_at = self.first_reply = None
+        self.last_message = self.updated = self.t0
+
+    def event(self, kind: str, actor, before, after, t: float, message: int | None = None) -> None:
+        self.gen.events.append(
+            (self.gen.take("event"), self.tid, kind, actor, before, after, message, self.fmt(t))
+        )
+
+    def message(self, kind: str, sender: str, author, text: tuple[str, str], t: float) -> None:
+        gen = self.gen
+        mid = gen.take("message")
+        ext = f"<seed-{mid}@helpdesk.localhost>" if self.channel == "email" and kind == "public" else ""
+        delivery = "sent" if ext and sender == "agent" else ""
+        stamp = self.fmt(t)
+        gen.messages.append(
+            (mid, self.tid, kind, sender, author, text[0], text[1], self.channel, ext, delivery, stamp)
+        )
+        gen.events.append(
+            (
+                gen.take("event"),
+                self.tid,
+                "message",
+                author,
+                None,
+                gen.message_after[(kind, sender)],
+                mid,
+                stamp,
+            )
+        )
+        self.last_message = max(self.last_message, t)
+        if self.first_reply is None and kind == "public" and sender == "agent":
+            self.first_reply = t
+
+    def reply(self, t: float) -> None:
+        self.message("public", "agent", self.agent, self.gen.pick(self.replies), t)
+
+    def customer_writes(self, t: float) -> None:
+        """A follow-up from the customer; like ticket_customer_message it wakes pending/solved tickets."""
+        self.message("public", "customer", None, self.gen.texts.follow_up, t)
+        if self.status in ("pending", "solved"):
+            self.move("open", None, t)
+
+    def move(self, to: str, actor, t: float) -> None:
+        before = self.status
+        if to in SOLVED:
+            if before not in SOLVED:
+                self.solved_at = t
+        else:
+            self.solved_at = None
+        self.status, self.updated = to, max(self.updated, t)
+        self.event("status", actor, STATUS_JSON[before], STATUS_JSON[to], t)
+
+    def play(self) -> None:
+        self.open()
+        if self.spam:
+            self.updated = self.t0 + 10 * MINUTE
+            self.event("spam", self.agent, False, True, self.updated)
+        else:
+            t = self.answer(self.t0)
+            t = t and self.wait_for_customer(t)
+            t = t and self.resolve(t)
+        self.rows()
+
+    def open(self) -> None:
+        gen, random = self.gen, self.random
+        tags = sorted({gen.pick(gen.tags) for _ in range((random() < 0.6) + (random() < 0.15))})
+        self.tag_ids = [pk for pk, _ in tags]
+        final_priority = self.priority
+        if random() < 0.06:
+            self.priority = "normal" if final_priority != "normal" else "low"
+        self.type = gen.pick(TYPES)
+        created = {
+            "status": self.status,
+            "priority": self.priority,
+            "channel": self.channel,
+            "direction": "outbound" if self.outbound else "inbound",
+            "team": self.team,
+            "assignee": self.assignee,
+            "type": self.type,
+            "tags": [name for _, name in tags],
+        }
+        self.event("created", self.agent if self.outbound else None, None, created, self.t0)
+        if self.outbound:
+            self.reply(self.t0)
+        else:
+            self.message("public", "customer", None, gen.pick(self.bodies), self.t0)
+            if self.channel == "email" and random() < 0.5:
+                self.message("system", "system", None, gen.texts.ack, self.t0 + 1)
+        if final_priority != self.priority:
+            self.reprioritise(final_priority, self.t0 + 2 + random() * MINUTE)
+
+    def reprioritise(self, priority: str, t: float) -> None:
+        direction = "outbound" if self.outbound else "inbound"
+        before = [_iso(v) for v in self.gen.due(self.priority, direction, self.t0)]
+        after = [_iso(v) for v in self.gen.due(priority, direction, self.t0)]
+        self.event("priority", self.agent, self.priority, priority, t)
+        keys = ("first_response_due_at", "resolution_due_at")
+        self.event(
+            "sla", self.agent, dict(zip(keys, before, strict=True)), dict(zip(keys, after, strict=True)), t
+        )
+        self.priority = priority
+
+    def answer(self, t: float) -> float | None:
+        """The agent's first answer (an outbound ticket first waits for the customer)."""
+        random, now = self.random, self.gen.now
+        if self.outbound:
+            t += HOUR * (1 + 48 * random())
+            if t >= now:
+                return None
+            self.customer_writes(t)
+        t += MINUTE * (5 + 600 * random() ** 2) * (3 if self.priority == "low" else 1)
+        if t >= now or random() < 0.02:
+            return None
+        if self.assignee is None:
+            self.assignee = self.agent
+            self.event("assignee", self.agent, None, self.agent, t)
+        if random() < 0.35:
+            self.message("note", "agent", self.agent, self.gen.pick(self.gen.texts.notes), t)
+        self.reply(t + 1)
+        if self.status == "new":
+            self.move("open", self.agent, t + 1)
+        return t + 1
+
+    def wait_for_customer(self, t: float) -> float | None:
+        random, now = self.random, self.gen.now
+        if random() >= 0.45:
+            return t
+        self.move("pending", self.agent, t + 1)
+        t += HOUR * (2 + 40 * random())
+        if t >= now:
+            return None
+        self.customer_writes(t)
+        t += MINUTE * (10 + 300 * random())
+        if t >= now:
+            return None
+        self.reply(t)
+        return t
+
+    def resolve(self, t: float) -> float | None:
+        random, now = self.random, self.gen.now
+        t += HOUR * (1 + 30 * random())
+        if random() < 0.04 and t < now:
+            self.move("on_hold", self.agent, t)
+            t += DAY * (1 + 5 * random())
+        if t >= now:
+            return None
+        self.move("solved", self.agent, t)
+        if random() < 0.1:  # reopened by the customer, answered, solved again
+            t += HOUR * (3 + 72 * random())
+            if t >= now:
+                return None
+            self.customer_writes(t)
+            t += HOUR * (1 + 8 * random())
+            if t >= now:
+                return None
+            self.reply(t)
+            self.move("solved", self.agent, t + 1)
+        if random() < 0.3:
+            self.rate(t + HOUR * (2 + 70 * random()))
+        if t + 4 * DAY < now:
+            self.move("closed", None, t + 4 * DAY)
+        return t
+
+    def rate(self, t: float) -> None:
+        if t >= self.gen.now:
+            return
+        score = self.gen.pick(SCORES)
+        self.gen.ratings.append((self.gen.take("rating"), self.tid, score, "", self.fmt(t)))
+        self.event("rated", None, None, score, t)
+
+    def rows(self) -> None:
+        gen, fmt = self.gen, self.fmt
+        direction = "outbound" if self.outbound else "inbound"
+        first_due, resolution_due = gen.due(self.priority, direction, self.t0)
+        subject = gen.pick(self.subjects).replace("{n}", str(100000 + self.tid))
+        gen.tickets.append(
+            (
+                self.tid, subject, self.customer, gen.emails.get(self.customer, ""), self.team, self.assignee,
+                self.status, self.priority, self.channel, direction, self.type, self.lang,
+                gen.stage_at(self.customer, self.t0), first_due and fmt(first_due), fmt(resolution_due),
+                self.first_reply and fmt(self.first_reply), self.solved_at and fmt(self.solved_at),
+                fmt(self.last_message), None, self.spam, fmt(self.t0),
+                fmt(max(self.updated, self.last_message)),
+            )
+        )  # fmt: skip
+        gen.tag_rows.extend((self.tid, tag) for tag in self.tag_ids)
+        gen.touchpoints.append(
+            (self.customer, "support_ticket", fmt(self.t0), "helpdesk", f"ticket:{self.tid}",
+             {"ticket": self.tid, "channel": self.channel, "direction": direction}, gen.recorded)
+        )  # fmt: skip
+
+
+def _iso(t: float | None) -> str | None:
+    return None if t is None else datetime.fromtimestamp(int(t), UTC).isoformat()
