@@ -64,6 +64,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
     },
     "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
+    "lifecycle-churn-inactive": {
+        "task": "lifecycle.tasks.lifecycle_churn_inactive",
+        "schedule": crontab(minute=7),
+    },
 }
 app.autodiscover_tasks()
 

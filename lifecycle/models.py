@@ -1,8 +1,11 @@
 """Customers and where they stand in their lifecycle (see shared/LIFECYCLE.md)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+
+POSITIVE = [MinValueValidator(1), MaxValueValidator(3650)]
 
 
 class Stage(models.TextChoices):
@@ -196,6 +199,9 @@ class StageChange(models.Model):
     )
     reason = models.CharField(max_length=500, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    correction = models.ForeignKey(
+        "StageCorrection", null=True, blank=True, on_delete=models.SET_NULL, related_name="stage_changes"
+    )
 
     class Meta:
         indexes = [
@@ -205,3 +211,116 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '∅'} → {self.to_stage} @ {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.superseded_at is None
+
+
+class LifecycleSettings(models.Model):
+    """The thresholds the rules use; one row, changed by admins (see LifecycleSettings.load)."""
+
+    retention_window_days = models.PositiveIntegerField(
+        default=90,
+        validators=POSITIVE,
+        help_text="A converted customer still active this many days after converting is retained.",
+    )
+    purchases_for_loyalty = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(1000)],
+        help_text="Purchases (all time) that make a paying customer loyal.",
+    )
+    nps_promoter_score = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MaxValueValidator(10)],
+        help_text="An NPS answer at or above this score (0-10) makes a paying customer loyal.",
+    )
+    churn_inactivity_days = models.PositiveIntegerField(
+        default=180,
+        validators=POSITIVE,
+        help_text="A paying customer with no activity for longer than this has churned.",
+    )
+    survey_valid_days = models.PositiveIntegerField(
+        default=30, validators=POSITIVE, help_text="How long the link of an exit survey can be answered."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lifecycle settings"
+        verbose_name_plural = "lifecycle settings"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="lifecycle_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Lifecycle settings"
+
+    @classmethod
+    def load(cls) -> "LifecycleSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class StageCorrection(models.Model):
+    """A person's correction of a customer's stage: an input to the history, like an event.
+
+    Replays keep it at its own time; its StageChange row points back to it.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_corrections")
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="lifecycle_corr_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"→ {self.to_stage} @ {self.occurred_at:%Y-%m-%d} ({self.reason})"
+
+
+class ExitSurvey(models.Model):
+    """Why a churned customer left: created when they churn, answered once through a signed link."""
+
+    class Reason(models.TextChoices):
+        PRICE = "price", "Too expensive"
+        FEATURES = "features", "Missing features I need"
+        COMPETITOR = "competitor", "Switched to another provider"
+        SUPPORT = "support", "Disappointed by customer service"
+        QUALITY = "quality", "Quality or reliability problems"
+        NOT_NEEDED = "not_needed", "I no longer need it"
+        OTHER = "other", "Another reason"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="exit_surveys")
+    churned_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    email_queued_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    comment = models.TextField(blank=True, max_length=4000)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_queued_at"], name="lifecycle_survey_queue_idx"),
+            models.Index(fields=["answered_at"], name="lifecycle_survey_answer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Exit survey {self.pk} of customer {self.customer_id}"
+
+
+class CustomerMerge(models.Model):
+    """Who merged which customer into which, and when."""
+
+    source = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"

@@ -5,4 +5,11 @@ from . import views
 app_name = "lifecycle"
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
+    path("<int:customer_id>/", views.customer_detail, name="customer_detail"),
+    path("<int:customer_id>/stage/", views.customer_stage_correct, name="stage_correct"),
+    path("<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),
+    path("funnel/", views.funnel, name="funnel"),
+    path("settings/", views.lifecycle_settings, name="settings"),
+    path("surveys/", views.exit_survey_report, name="exit_survey_report"),
+    path("survey/<str:token>/", views.exit_survey, name="exit_survey"),
 ]

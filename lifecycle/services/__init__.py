@@ -1,0 +1,48 @@
+"""Writes to lifecycle data. Other apps call these; nothing else writes these tables."""
+
+from .churn import churn_inactive_customers
+from .customers import (
+    customer_email_add,
+    customer_email_remove,
+    customer_external_id_add,
+    customer_external_id_remove,
+    customer_find_or_create,
+    customer_merge,
+    customer_phone_add,
+    customer_phone_remove,
+    customer_set_churn_risk,
+    customer_update,
+    merge_handlers,
+    normalize_email,
+    normalize_phone,
+)
+from .history import history_replay, stage_correct, surviving, thresholds_current, touchpoint_record
+from .settings import lifecycle_settings_update
+from .surveys import exit_survey_answer, exit_survey_from_token, exit_survey_token, exit_surveys_dispatch
+
+__all__ = [
+    "churn_inactive_customers",
+    "customer_email_add",
+    "customer_email_remove",
+    "customer_external_id_add",
+    "customer_external_id_remove",
+    "customer_find_or_create",
+    "customer_merge",
+    "customer_phone_add",
+    "customer_phone_remove",
+    "customer_set_churn_risk",
+    "customer_update",
+    "exit_survey_answer",
+    "exit_survey_from_token",
+    "exit_survey_token",
+    "exit_surveys_dispatch",
+    "history_replay",
+    "lifecycle_settings_update",
+    "merge_handlers",
+    "normalize_email",
+    "normalize_phone",
+    "stage_correct",
+    "surviving",
+    "thresholds_current",
+    "touchpoint_record",
+]

@@ -1,0 +1,237 @@
+"""Customers, their addresses and ids, merging, and the churn-risk signal from the KPI app."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ..models import (
+    Customer,
+    CustomerEmail,
+    CustomerExternalId,
+    CustomerMerge,
+    CustomerPhone,
+    ExitSurvey,
+    Organization,
+    StageChange,
+    StageCorrection,
+    TouchpointEvent,
+)
+from .history import history_replay, surviving
+
+PHONE_CHARS = re.compile(r"[^\d+]")
+UPDATABLE = ("display_name", "organization", "preferred_language", "time_zone", "marketing_consent")
+
+
+def normalize_email(address: str) -> str:
+    address = (address or "").strip().lower()
+    validate_email(address)
+    return address
+
+
+def normalize_phone(number: str) -> str:
+    """Digits with an optional leading +, so that '+1 (555) 010-0000' and '+15550100000' match."""
+    digits = PHONE_CHARS.sub("", (number or "").strip())
+    digits = digits[0] + digits[1:].replace("+", "") if digits else ""
+    if len(digits.lstrip("+")) < 5 or len(digits) > 32:
+        raise ValidationError({"number": "Enter a phone number of 5 to 31 digits."})
+    return digits
+
+
+def customer_find_or_create(*, email: str, name: str = "") -> Customer:
+    """The customer who owns `email`, created (with that address) if nobody does."""
+    address = normalize_email(email)
+    found = CustomerEmail.objects.select_related("customer").filter(address=address).first()
+    if found is not None:
+        return surviving(found.customer)
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(display_name=(name or "").strip()[:200])
+            CustomerEmail.objects.create(customer=customer, address=address, is_primary=True)
+            return customer
+    except IntegrityError:
+        # Another request created the same address a moment ago.
+        return surviving(CustomerEmail.objects.get(address=address).customer)
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    display_name: str | None = None,
+    organization: Organization | None = None,
+    preferred_language: str | None = None,
+    time_zone: str | None = None,
+    marketing_consent: bool | None = None,
+    clear_organization: bool = False,
+) -> Customer:
+    """Change the customer's own fields; arguments left at None keep their value."""
+    values = {
+        "display_name": None if display_name is None else display_name.strip()[:200],
+        "organization": organization,
+        "preferred_language": preferred_language,
+        "time_zone": time_zone,
+        "marketing_consent": marketing_consent,
+    }
+    changed = [name for name in UPDATABLE if values[name] is not None]
+    for name in changed:
+        setattr(customer, name, values[name])
+    if clear_organization:
+        customer.organization = None
+        changed.append("organization")
+    if changed:
+        customer.full_clean(exclude=["user", "merged_into", "stage", "stage_since"])
+        customer.save(update_fields=[*set(changed), "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_email_add(*, customer: Customer, address: str, primary: bool = False) -> CustomerEmail:
+    address = normalize_email(address)
+    owner = CustomerEmail.objects.filter(address=address).values_list("customer_id", flat=True).first()
+    if owner is not None:
+        raise ValidationError({"address": f"{address} already belongs to customer {owner}."})
+    if primary:
+        CustomerEmail.objects.filter(customer=customer).update(is_primary=False)
+    is_primary = primary or not customer.emails.exists()
+    return CustomerEmail.objects.create(customer=customer, address=address, is_primary=is_primary)
+
+
+@transaction.atomic
+def customer_email_remove(*, customer: Customer, address: str) -> None:
+    email = CustomerEmail.objects.filter(customer=customer, address=(address or "").strip().lower()).first()
+    if email is None:
+        raise ValidationError({"address": "The customer has no such address."})
+    email.delete()
+    if email.is_primary:
+        successor = customer.emails.order_by("pk").first()
+        if successor is not None:
+            CustomerEmail.objects.filter(pk=successor.pk).update(is_primary=True)
+
+
+@transaction.atomic
+def customer_phone_add(*, customer: Customer, number: str) -> CustomerPhone:
+    number = normalize_phone(number)
+    existing = CustomerPhone.objects.filter(customer=customer, number=number).first()
+    return existing or CustomerPhone.objects.create(customer=customer, number=number)
+
+
+@transaction.atomic
+def customer_phone_remove(*, customer: Customer, number: str) -> None:
+    deleted, _ = CustomerPhone.objects.filter(customer=customer, number=normalize_phone(number)).delete()
+    if not deleted:
+        raise ValidationError({"number": "The customer has no such phone number."})
+
+
+@transaction.atomic
+def customer_external_id_add(*, customer: Customer, source: str, external_id: str) -> CustomerExternalId:
+    source, external_id = (source or "").strip().lower(), (external_id or "").strip()
+    if not source or not external_id or len(source) > 64 or len(external_id) > 255:
+        raise ValidationError({"external_id": "Give a source (64 characters at most) and an id."})
+    owner = (
+        CustomerExternalId.objects.filter(source=source, external_id=external_id)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if owner is not None:
+        raise ValidationError({"external_id": f"{source}:{external_id} already belongs to customer {owner}."})
+    return CustomerExternalId.objects.create(customer=customer, source=source, external_id=external_id)
+
+
+@transaction.atomic
+def customer_external_id_remove(*, customer: Customer, source: str, external_id: str) -> None:
+    deleted, _ = CustomerExternalId.objects.filter(
+        customer=customer, source=(source or "").strip().lower(), external_id=(external_id or "").strip()
+    ).delete()
+    if not deleted:
+        raise ValidationError({"external_id": "The customer has no such external id."})
+
+
+def customer_set_churn_risk(*, customer: Customer, score: float, reasons: list[str]) -> None:
+    """Store the churn-risk score computed by the KPI workers (0 = none, 1 = high)."""
+    if not 0.0 <= score <= 1.0:
+        raise ValidationError("A churn-risk score lies between 0 and 1.")
+    Customer.objects.filter(pk=customer.pk).update(churn_risk_score=score, churn_risk_reasons=list(reasons))
+
+
+def merge_handlers() -> list:
+    """Callables `handler(*, source, target)` of apps above lifecycle, run inside customer_merge."""
+    return [import_string(path) for path in getattr(settings, "LIFECYCLE_MERGE_HANDLERS", [])]
+
+
+@transaction.atomic
+def customer_merge(*, source: Customer, target: Customer, by) -> Customer:
+    """Fold `source` into `target`: addresses, ids, events, corrections, surveys and (through the
+    merge handlers) other apps' rows move to the target, whose history is replayed over the
+    combined events. The source's history is superseded, never deleted; it points to the target.
+    """
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk])}
+    if source.pk == target.pk:
+        raise ValidationError("A customer cannot be merged into itself.")
+    if len(locked) != 2 or any(c.merged_into_id for c in locked.values()):
+        raise ValidationError("Both customers must exist and not be merged already.")
+    source, target = locked[source.pk], locked[target.pk]
+    since = _earliest_input(source)
+    _move_contacts(source=source, target=target)
+    TouchpointEvent.objects.filter(customer=source).update(customer=target)
+    StageCorrection.objects.filter(customer=source).update(customer=target)
+    ExitSurvey.objects.filter(customer=source).update(customer=target)
+    for handler in merge_handlers():
+        handler(source=source, target=target)
+    now = timezone.now()
+    StageChange.objects.filter(customer=source, superseded_at__isnull=True).update(superseded_at=now)
+    _absorb_fields(source=source, target=target)
+    Customer.objects.filter(pk=source.pk).update(
+        merged_into=target, stage=None, stage_since=None, user=None, updated_at=now
+    )
+    CustomerMerge.objects.create(source=source, target=target, by=by if getattr(by, "pk", None) else None)
+    if since is not None:
+        history_replay(customer=target, since=since, now=now)
+    return target
+
+
+def _earliest_input(customer: Customer):
+    first_event = TouchpointEvent.objects.filter(customer=customer).aggregate(t=Min("occurred_at"))["t"]
+    first_fix = StageCorrection.objects.filter(customer=customer).aggregate(t=Min("occurred_at"))["t"]
+    times = [t for t in (first_event, first_fix) if t is not None]
+    return min(times) if times else None
+
+
+def _move_contacts(*, source: Customer, target: Customer) -> None:
+    CustomerEmail.objects.filter(customer=source).update(customer=target, is_primary=False)
+    if not CustomerEmail.objects.filter(customer=target, is_primary=True).exists():
+        first = CustomerEmail.objects.filter(customer=target).order_by("pk").first()
+        if first is not None:
+            CustomerEmail.objects.filter(pk=first.pk).update(is_primary=True)
+    known = set(CustomerPhone.objects.filter(customer=target).values_list("number", flat=True))
+    CustomerPhone.objects.filter(customer=source, number__in=known).delete()
+    CustomerPhone.objects.filter(customer=source).update(customer=target)
+    CustomerExternalId.objects.filter(customer=source).update(customer=target)
+
+
+def _absorb_fields(*, source: Customer, target: Customer) -> None:
+    """Fill the target's blanks from the source; the target's own values win."""
+    fields = {}
+    for name in ("display_name", "preferred_language", "time_zone"):
+        if not getattr(target, name) and getattr(source, name):
+            fields[name] = getattr(source, name)
+    if target.organization_id is None and source.organization_id is not None:
+        fields["organization_id"] = source.organization_id
+    if target.user_id is None and source.user_id is not None:
+        fields["user_id"] = source.user_id
+    last = TouchpointEvent.objects.filter(customer=target).aggregate(t=Max("occurred_at"))["t"]
+    if last is not None:
+        fields["last_activity_at"] = last
+    if fields.get("user_id"):
+        Customer.objects.filter(pk=source.pk).update(user=None)
+    if fields:
+        Customer.objects.filter(pk=target.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(target, name, value)
