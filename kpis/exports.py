@@ -38,9 +38,9 @@ def agent_rows(date_from: date, date_to: date, filters: dict, now: datetime) -> 
     return rows
 
 
-def _ticket_url(pk: int) -> str | None:
+def _ticket_url(ticket: Ticket) -> str | None:
     try:
-        return reverse("tickets:detail", args=[pk])
+        return reverse("tickets:detail", args=[ticket.reference])
     except NoReverseMatch:
         return None
 
@@ -61,7 +61,7 @@ def drill_page(name: str, query: dict, *, page_number: int) -> dict:
     )
     if kind == "tickets":
         found = Ticket.objects.select_related("customer", "assignee", "team").in_bulk(ids)
-        items = [{"object": found[pk], "url": _ticket_url(pk)} for pk in ids if pk in found]
+        items = [{"object": found[pk], "url": _ticket_url(found[pk])} for pk in ids if pk in found]
     else:
         found = Customer.objects.in_bulk(ids)
         items = [{"object": found[pk], "url": None} for pk in ids if pk in found]

@@ -165,9 +165,13 @@ def test_ticket_create_message_stamped_before_creation_is_stored_at_creation():
 
 
 def test_ticket_create_redelivered_message_opens_nothing_new():
-    first = ticket_create(subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>")
+    first = ticket_create(
+        subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>"
+    )
     events = TicketEvent.objects.count()
-    again = ticket_create(subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>")
+    again = ticket_create(
+        subject="Hi", body="Hello", customer_email="c@example.test", external_message_id="<x@y>"
+    )
     assert again == first
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.count() == events
