@@ -75,6 +75,15 @@ TILES = (
 )
 
 
+METRIC_LABELS = {
+    **{name: label for name, label, *_ in TILES},
+    "unanswered": "Unanswered tickets",
+    "stage_counts": "Customers in stage",
+    "funnel": "Lifecycle funnel",
+    "revenue_after_service": "Revenue after service",
+}
+
+
 def _headline(name: str, date_from: date, date_to: date, filters: dict, now: datetime) -> dict:
     sliceable = name in selectors.SLICEABLE
     answer = selectors.metric(

@@ -82,6 +82,7 @@ def drill(request: HttpRequest, name: str) -> HttpResponse:
     context = {
         "nav": "dashboard",
         "name": name,
+        "label": board.METRIC_LABELS.get(name, name),
         "query": query,
         "page": page,
         "page_obj": paginator.get_page(page["number"]),
