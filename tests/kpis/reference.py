@@ -163,6 +163,15 @@ class Reference:
                 for g in live
             )
 
+    def replies_by_author(self, date_from: date, date_to: date) -> dict[int, int]:
+        """Agent KPIs: public replies written, by the message's author, on its day."""
+        spam = set(Ticket.objects.filter(is_spam=True).values_list("pk", flat=True))
+        out = defaultdict(int)
+        for m in Message.objects.filter(kind="public", sender="agent", author__isnull=False):
+            if m.ticket_id not in spam and date_from <= local_day(m.created_at) <= date_to:
+                out[m.author_id] += 1
+        return dict(out)
+
     # ---- customers ------------------------------------------------------------------------
     def _customers(self) -> None:
         self.history = defaultdict(list)

@@ -43,6 +43,9 @@ def compare_all(data, world, now) -> None:
         "stage": ["loyalty", None],
     }[dimension]
     value = data.draw(st.sampled_from(values), label="filter value")
+    for date_from, date_to in ranges:
+        got = selectors.replies_by_author(date_from=date_from, date_to=date_to, filters={})
+        assert got == ref.replies_by_author(date_from, date_to)
     for name in selectors.METRICS:
         sliceable = name in selectors.SLICEABLE
         for date_from, date_to in ranges:
