@@ -84,20 +84,25 @@ METRIC_LABELS = {
 }
 
 
-def _headline(name: str, date_from: date, date_to: date, filters: dict, now: datetime) -> dict:
-    sliceable = name in selectors.SLICEABLE
-    answer = selectors.metric(
-        name, date_from=date_from, date_to=date_to, filters=filters if sliceable else {}, now=now
+def _headlines(date_from: date, date_to: date, filters: dict, now: datetime) -> dict[str, dict]:
+    names = [name for name, *_ in TILES]
+    sliceable = [n for n in names if n in selectors.SLICEABLE]
+    answers = selectors.metrics(sliceable, date_from=date_from, date_to=date_to, filters=filters, now=now)
+    answers.update(
+        selectors.metrics(
+            [n for n in names if n not in sliceable], date_from=date_from, date_to=date_to, now=now
+        )
     )
-    return answer["results"][0]
+    return {name: answer["results"][0] for name, answer in answers.items()}
 
 
 def tiles(date_from: date, date_to: date, filters: dict, now: datetime) -> list[Tile]:
     prev_from, prev_to = previous_period(date_from, date_to)
+    now_figures = _headlines(date_from, date_to, filters, now)
+    before_figures = _headlines(prev_from, prev_to, filters, now)
     out = []
     for name, label, figure, unit, part, lower in TILES:
-        current = _headline(name, date_from, date_to, filters, now)
-        before = _headline(name, prev_from, prev_to, filters, now)
+        current, before = now_figures[name], before_figures[name]
         sliceable = name in selectors.SLICEABLE
         tile = Tile(
             name=name,
@@ -154,10 +159,16 @@ STAGE_COLUMNS = (
 def by_stage(date_from: date, date_to: date, filters: dict, now: datetime) -> list[dict]:
     """Ticket KPIs by the stage the customer was in when they wrote in."""
     rows: dict = {}
+    answers = selectors.metrics(
+        [name for name, _, _ in STAGE_COLUMNS],
+        date_from=date_from,
+        date_to=date_to,
+        by="stage",
+        filters=filters,
+        now=now,
+    )
     for name, figure, _ in STAGE_COLUMNS:
-        for r in selectors.metric(
-            name, date_from=date_from, date_to=date_to, by="stage", filters=filters, now=now
-        )["results"]:
+        for r in answers[name]["results"]:
             row = rows.setdefault(r["key"], {"key": r["key"], "label": _stage_label(r["key"])})
             row[name] = r.get(figure)
     order = [s.value for s in Stage] + [None]

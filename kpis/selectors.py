@@ -173,13 +173,29 @@ def metric(
     now: datetime | None = None,
 ) -> dict:
     """One metric over [date_from, date_to] (local days), in the API shape of KPIS.md."""
+    return metrics([name], date_from=date_from, date_to=date_to, by=by, filters=filters, now=now)[name]
+
+
+def metrics(
+    names: list[str],
+    *,
+    date_from: date,
+    date_to: date,
+    by: str | None = None,
+    filters: dict | None = None,
+    now: datetime | None = None,
+) -> dict[str, dict]:
+    """Several metrics at once: ticket metrics attributed to the same day share one scan."""
     filters = filters or {}
     now = now or timezone.now()
-    if name in TICKET_METRICS:
-        rows = _ticket_metric(TICKET_METRICS[name], date_from, date_to, by, filters, now)
-    else:
-        rows = globals()[f"_{name}"](date_from, date_to, by, filters)
-    return {"metric": name, "from": date_from, "to": date_to, "by": by, "results": rows}
+    rows = _ticket_metrics([n for n in names if n in TICKET_METRICS], date_from, date_to, by, filters, now)
+    for name in names:
+        if name not in TICKET_METRICS:
+            rows[name] = globals()[f"_{name}"](date_from, date_to, by, filters)
+    return {
+        name: {"metric": name, "from": date_from, "to": date_to, "by": by, "results": rows[name]}
+        for name in names
+    }
 
 
 def population(spec: Spec, date_from: date, date_to: date, filters: dict, now: datetime) -> tuple[str, list]:
@@ -190,37 +206,77 @@ def population(spec: Spec, date_from: date, date_to: date, filters: dict, now: d
     return sql, [date_from.isoformat(), date_to.isoformat(), *params]
 
 
-def _ticket_metric(spec: Spec, date_from, date_to, by, filters, now) -> list[dict]:
-    source, params = population(spec, date_from, date_to, filters, now)
-    key = _key_sql(by)
-    group = " GROUP BY k" if by else ""
-    if spec.kind == "duration":
-        return _durations(spec.value, key, source, params, by)
+def _ticket_metrics(names, date_from, date_to, by, filters, now) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    by_day: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        spec = TICKET_METRICS[name]
+        if spec.kind == "duration" and not is_postgres():
+            out[name] = _durations_sqlite(spec, date_from, date_to, by, filters, now)
+        else:
+            by_day[spec.day].append(name)
+    for day, group in by_day.items():
+        out.update(_one_scan(day, group, date_from, date_to, by, filters, now))
+    return out
+
+
+def _columns(spec: Spec, now: datetime) -> list[str]:
+    """The aggregate columns of one metric, each restricted to the metric's population."""
     n = str(us(now))
-    hit = spec.hit.replace("%(now)s", n)
-    figures = {
-        "count": "COUNT(*)",
-        "rate": f"COUNT(*), SUM(CASE WHEN {hit} THEN 1 ELSE 0 END)",
-        "csat": f"COUNT(*), SUM(CASE WHEN {hit} THEN 1 ELSE 0 END), SUM(f.rating_score)",
-        "sla": (
-            f"COUNT(*), SUM(CASE WHEN {hit} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN {spec.breached.replace('%(now)s', n)} THEN 1 ELSE 0 END)"
-        ),
-    }[spec.kind]
-    rows = []
-    for k, *v in _fetch(f"SELECT {key} AS k, {figures}{source}{group}", params):
-        rows.append({"key": k, **_figure(spec.kind, v)})
-    return _sorted(rows)
+    pop = spec.where.replace("%(now)s", n)
+    columns = [f"SUM(CASE WHEN {pop} THEN 1 ELSE 0 END)"]
+    if spec.kind == "duration":
+        columns += [
+            f"SUM(CASE WHEN {pop} THEN {spec.value} ELSE 0 END)",
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY ({spec.value})::float8) FILTER (WHERE {pop})",
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY ({spec.value})::float8) FILTER (WHERE {pop})",
+        ]
+    elif spec.kind in ("rate", "csat", "sla"):
+        columns.append(f"SUM(CASE WHEN {pop} AND {spec.hit.replace('%(now)s', n)} THEN 1 ELSE 0 END)")
+    if spec.kind == "csat":
+        columns.append(f"SUM(CASE WHEN {pop} THEN f.rating_score ELSE 0 END)")
+    if spec.kind == "sla":
+        columns.append(f"SUM(CASE WHEN {pop} AND {spec.breached.replace('%(now)s', n)} THEN 1 ELSE 0 END)")
+    return columns
+
+
+def _one_scan(day: str, names: list[str], date_from, date_to, by, filters, now) -> dict[str, list[dict]]:
+    extra, params = _filter_sql(filters)
+    layout, columns = [], []
+    for name in names:
+        spec = TICKET_METRICS[name]
+        cols = _columns(spec, now)
+        layout.append((name, spec, len(columns), len(cols)))
+        columns += cols
+    sql = (
+        f"SELECT {_key_sql(by)} AS k, {', '.join(columns)} FROM kpis_ticketfact f"
+        f" WHERE f.{day} BETWEEN %s AND %s{extra}" + (" GROUP BY k" if by else "")
+    )
+    fetched = _fetch(sql, [date_from.isoformat(), date_to.isoformat(), *params])
+    out = {}
+    for name, spec, start, width in layout:
+        rows = []
+        for k, *values in fetched:
+            v = values[start : start + width]
+            if by and not v[0]:
+                continue  # no item of this metric's population has this key
+            rows.append({"key": k, **_figure(spec.kind, v)})
+        if not by and not rows:
+            rows.append({"key": None, **_figure(spec.kind, [0] * width)})
+        out[name] = _sorted(rows)
+    return out
 
 
 def _figure(kind: str, v: list) -> dict:
     if kind == "count":
         return {"value": int(v[0] or 0)}
+    if kind == "duration":
+        return _duration(v[0], v[1], v[2], v[3])
     if kind == "rate":
         return _rate(v[1], v[0])
     if kind == "csat":
         count = int(v[0] or 0)
-        return {**_rate(v[1], count), "mean": int(v[2]) / count if count else None}
+        return {**_rate(v[1], count), "mean": int(v[2] or 0) / count if count else None}
     achieved, breached = int(v[1] or 0), int(v[2] or 0)
     return {
         **_rate(achieved, achieved + breached),
@@ -230,18 +286,11 @@ def _figure(kind: str, v: list) -> dict:
     }
 
 
-def _durations(value: str, key: str, source: str, params: list, by) -> list[dict]:
-    if is_postgres():
-        sql = (
-            f"SELECT {key} AS k, COUNT(*), SUM({value}),"
-            f" percentile_cont(0.5) WITHIN GROUP (ORDER BY ({value})::float8),"
-            f" percentile_cont(0.9) WITHIN GROUP (ORDER BY ({value})::float8){source}"
-            + (" GROUP BY k" if by else "")
-        )
-        rows = [{"key": k, **_duration(c, t, m, p)} for k, c, t, m, p in _fetch(sql, params)]
-        return _sorted(rows)
+def _durations_sqlite(spec: Spec, date_from, date_to, by, filters, now) -> list[dict]:
+    """SQLite has no percentile_cont: read the ordered values of the population instead."""
+    source, params = population(spec, date_from, date_to, filters, now)
     groups: dict = defaultdict(list)
-    for k, v in _fetch(f"SELECT {key} AS k, {value} AS v{source} ORDER BY v", params):
+    for k, v in _fetch(f"SELECT {_key_sql(by)} AS k, {spec.value} AS v{source} ORDER BY v", params):
         groups[k].append(v)
     if not by:
         groups.setdefault(None, [])
@@ -274,13 +323,15 @@ def _spans_per_day(
     a, b = date_from.isoformat(), date_to.isoformat()
     # A span that starts and ends on the same day covers no day's end.
     extra = " AND (s.end_day IS NULL OR s.start_day IS NULL OR s.end_day > s.start_day)" + extra
-    starts = _fetch(
-        f"SELECT {key} AS k,"
-        " CASE WHEN s.start_day IS NULL OR s.start_day < %s THEN %s ELSE s.start_day END AS d,"
-        f" COUNT(*) FROM {table_sql} WHERE (s.end_day IS NULL OR s.end_day > %s)"
-        f" AND (s.start_day IS NULL OR s.start_day <= %s){extra} GROUP BY k, d",
-        [a, a, a, b, *params],
-    )
+    start = " CASE WHEN s.start_day IS NULL OR s.start_day < %s THEN %s ELSE s.start_day END AS d,"
+    # Open spans and spans ending after `from`, as two index range scans rather than one OR.
+    starts = []
+    for ended, ended_params in (("s.end_day IS NULL", []), ("s.end_day > %s", [a])):
+        starts += _fetch(
+            f"SELECT {key} AS k,{start} COUNT(*) FROM {table_sql} WHERE {ended}"
+            f" AND (s.start_day IS NULL OR s.start_day <= %s){extra} GROUP BY k, d",
+            [a, a, *ended_params, b, *params],
+        )
     ends = _fetch(
         f"SELECT {key} AS k, s.end_day AS d, COUNT(*) FROM {table_sql}"
         f" WHERE s.end_day > %s AND s.end_day <= %s AND (s.start_day IS NULL OR s.start_day <= %s){extra}"
@@ -509,10 +560,8 @@ def agent_table(*, date_from: date, date_to: date, filters: dict, now: datetime)
     from django.contrib.auth import get_user_model
 
     args = {"date_from": date_from, "date_to": date_to, "by": "assignee", "filters": filters, "now": now}
-    figures = {
-        name: {r["key"]: r for r in metric(name, **args)["results"]}
-        for name in ("resolution_time", "first_response_time", "csat", "fcr")
-    }
+    answers = metrics(["resolution_time", "first_response_time", "csat", "fcr"], **args)
+    figures = {name: {r["key"]: r for r in answer["results"]} for name, answer in answers.items()}
     replies = replies_by_author(date_from=date_from, date_to=date_to, filters=filters)
     ids = (set(replies) | set().union(*(set(f) for f in figures.values()))) - {None}
     users = get_user_model().objects.in_bulk(list(ids))
