@@ -131,11 +131,18 @@ def rebuild_roots() -> None:
         changed = run(
             "UPDATE kpis_ticketroot SET root_id = (SELECT t.merged_into_id FROM tickets_ticket t"
             " WHERE t.id = kpis_ticketroot.root_id)"
-            f" WHERE ticket_id IN {W} AND root_id IN"
-            " (SELECT id FROM tickets_ticket WHERE merged_into_id IS NOT NULL AND merged_into_id <> id)"
+            f" WHERE ticket_id IN {W} AND EXISTS (SELECT 1 FROM tickets_ticket t"
+            " WHERE t.id = kpis_ticketroot.root_id AND t.merged_into_id IS NOT NULL"
+            " AND t.merged_into_id <> t.id)"
         )
         if not changed:
             break
+
+
+def analyze_scratch() -> None:
+    """After a run that filled the scratch tables with everything, let the planner know they are small."""
+    if is_postgres():
+        run("ANALYZE kpis_workticket, kpis_workstatus, kpis_workcustomer")
 
 
 def rebuild_tickets() -> None:

@@ -188,6 +188,7 @@ def _recompute_all() -> CatchUp:
     pipeline.scope_all_customers()
     pipeline.rebuild_customers()
     customers = run("DELETE FROM kpis_workcustomer")
+    pipeline.analyze_scratch()
     logger.info(
         "KPI full recompute: %s tickets, %s customers in %.1fs",
         tickets,
