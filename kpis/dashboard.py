@@ -140,7 +140,13 @@ def charts(date_from: date, date_to: date, filters: dict, now: datetime) -> dict
             for r in fcr
         ],
         "funnel": [
-            {"label": Stage(r["key"]).label, "entered": r["entered"], "moved_on": r["moved_on"]}
+            {
+                "label": Stage(r["key"]).label,
+                "entered": r["entered"],
+                "moved_on": r["moved_on"],
+                "drill_entered": drill_url("funnel", date_from, date_to, {"stage": r["key"]}),
+                "drill_moved_on": drill_url("funnel", date_from, date_to, {"stage": r["key"]}, part="hit"),
+            }
             for r in funnel
         ],
     }
@@ -169,8 +175,9 @@ def by_stage(date_from: date, date_to: date, filters: dict, now: datetime) -> li
     )
     for name, figure, _ in STAGE_COLUMNS:
         for r in answers[name]["results"]:
-            row = rows.setdefault(r["key"], {"key": r["key"], "label": _stage_label(r["key"])})
+            row = rows.setdefault(r["key"], {"key": r["key"], "label": _stage_label(r["key"]), "drill": {}})
             row[name] = r.get(figure)
+            row["drill"][name] = drill_url(name, date_from, date_to, {**filters, "stage": r["key"]})
     order = [s.value for s in Stage] + [None]
     return sorted(rows.values(), key=lambda r: order.index(r["key"]) if r["key"] in order else 99)
 
