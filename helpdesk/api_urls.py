@@ -7,6 +7,7 @@ from api.views import MeView
 
 urlpatterns = [
     path("v1/me/", MeView.as_view(), name="api-me"),
+    path("v1/kpis/", include("kpis.api.urls")),
     path("v1/", include("tickets.api.urls")),
     path("v1/", include("lifecycle.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

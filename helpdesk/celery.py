@@ -60,6 +60,11 @@ app.conf.beat_schedule = {
     "mail-outbox-sweep": {"task": "mail.tasks.outbox_sweep", "schedule": 60.0},
     "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep", "schedule": 10.0},
     "api-idempotency-prune": {"task": "api.tasks.idempotency_prune", "schedule": crontab(hour=3, minute=15)},
+    "kpis-catch-up": {"task": "kpis.tasks.kpis_catch_up_task", "schedule": 30.0},
+    "kpis-nightly-recompute": {
+        "task": "kpis.tasks.kpis_recompute_recent_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "tickets-delivery-sync": {"task": "tickets.tasks.message_delivery_sync", "schedule": 60.0},
     "lifecycle-churn-inactive": {
         "task": "lifecycle.tasks.lifecycle_churn_inactive",

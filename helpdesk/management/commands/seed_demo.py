@@ -7,12 +7,13 @@ from django.db import transaction
 from helpdesk.seeding import Seeder
 from helpdesk.seeding import accounts as seed_accounts
 from helpdesk.seeding import kb as seed_kb
+from helpdesk.seeding import kpis as seed_kpis
 from helpdesk.seeding import lifecycle as seed_lifecycle
 from helpdesk.seeding import tickets as seed_tickets
 from lifecycle.models import Customer
 
 # One step per app, in dependency order; each later capability adds its own.
-STEPS = [seed_accounts, seed_lifecycle, seed_tickets, seed_kb]
+STEPS = [seed_accounts, seed_lifecycle, seed_tickets, seed_kb, seed_kpis]
 
 
 class Command(BaseCommand):
