@@ -25,6 +25,7 @@ from .models import (
     StageChange,
     TouchpointEvent,
 )
+from .services import surviving
 from .timeline import TimelineItem, provided_items
 
 HIGH_RISK = 0.6
@@ -56,7 +57,7 @@ def customer_lookup(*, value: str) -> Customer | None:
     if found is None:
         return None
     customer = Customer.objects.select_related("merged_into").get(pk=found.customer_id)
-    return _surviving(customer)
+    return surviving(customer)
 
 
 def _by_email(value: str):
@@ -70,14 +71,6 @@ def _by_external_id(value: str):
         if found is not None:
             return found
     return CustomerExternalId.objects.filter(external_id=value).order_by("pk").first()
-
-
-def _surviving(customer: Customer) -> Customer:
-    seen = set()
-    while customer.merged_into_id and customer.pk not in seen:
-        seen.add(customer.pk)
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
 
 
 def customer_list_for_staff(*, user, filters: dict | None = None) -> QuerySet[Customer]:

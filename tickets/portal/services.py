@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from helpdesk.roles import is_staff_member
 from lifecycle.models import Customer, CustomerEmail
-from lifecycle.services import normalize_email
+from lifecycle.services import normalize_email, surviving
 from mail.services import email_queue
 
 from ..models import Message, PortalMagicLink, SatisfactionRating, Ticket
@@ -46,14 +46,6 @@ def _count(key: str) -> int:
         return 1
 
 
-def _surviving(customer: Customer) -> Customer:
-    seen = set()
-    while customer.merged_into_id and customer.pk not in seen:
-        seen.add(customer.pk)
-        customer = customer.merged_into
-    return customer
-
-
 @transaction.atomic
 def portal_magic_link_request(*, email: str, client: str) -> None:
     """Email a one-time sign-in link if `email` belongs to a customer; otherwise do nothing, silently.
@@ -71,7 +63,7 @@ def portal_magic_link_request(*, email: str, client: str) -> None:
     known = CustomerEmail.objects.select_related("customer").filter(address=address).first()
     if known is None:
         return
-    customer = _surviving(known.customer)
+    customer = surviving(known.customer)
     if customer.user_id and is_staff_member(customer.user):
         return  # staff sign in with their password (and second factor), never by email link
     token = secrets.token_urlsafe(32)
@@ -107,7 +99,7 @@ def portal_magic_link_redeem(*, token: str) -> User:
         raise ValidationError("This sign-in link has expired or was already used. Ask for a new one.")
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
-    customer = Customer.objects.select_for_update().get(pk=_surviving(link.customer).pk)
+    customer = Customer.objects.select_for_update().get(pk=surviving(link.customer).pk)
     if customer.user_id is None:
         customer.user = _portal_user_create(customer=customer, email=link.email)
         # The portal login is the only field of the customer the portal owns.
