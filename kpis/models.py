@@ -117,6 +117,8 @@ class StageSpan(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["stage", "start_day"], name="kpis_stagespan_start_idx"),
+            # Churn and retention ask, customer by customer, for their paying or churned spans.
+            models.Index(fields=["customer_id", "stage"], name="kpis_stagespan_cust_idx"),
             models.Index(fields=["end_day", "start_day"], name="kpis_stagespan_days_idx"),
         ]
 

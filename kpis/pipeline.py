@@ -145,6 +145,12 @@ def analyze_scratch() -> None:
         run("ANALYZE kpis_workticket, kpis_workstatus, kpis_workcustomer")
 
 
+def analyze_results() -> None:
+    """After a full recompute the result tables are new: fresh statistics keep the dashboard's plans right."""
+    if is_postgres():
+        run("ANALYZE kpis_ticketroot, kpis_ticketfact, kpis_unsolvedspan, kpis_stagespan")
+
+
 def rebuild_tickets() -> None:
     """Recompute the roots, facts and unsolved spans of every ticket in the scope."""
     ensure_calendar()

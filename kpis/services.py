@@ -189,6 +189,7 @@ def _recompute_all() -> CatchUp:
     pipeline.rebuild_customers()
     customers = run("DELETE FROM kpis_workcustomer")
     pipeline.analyze_scratch()
+    pipeline.analyze_results()
     logger.info(
         "KPI full recompute: %s tickets, %s customers in %.1fs",
         tickets,
