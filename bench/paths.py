@@ -33,7 +33,11 @@ def fixtures() -> dict:
     User = get_user_model()
     admin = User.objects.get(username="admin")
     agent = User.objects.get(username="agent")
-    visible = Ticket.objects.filter(team__members=agent).order_by("-id").values_list("id", flat=True)[:500]
+    visible = (
+        Ticket.objects.filter(team__members=agent, merged_into__isnull=True, is_spam=False)
+        .order_by("-id")
+        .values_list("id", flat=True)[:500]
+    )
     references = [f"{Ticket(pk=pk).reference}" for pk in visible]
     _, token = api_token_create(name="bench", user=admin, scopes=["all"])
     from lifecycle.models import Customer
