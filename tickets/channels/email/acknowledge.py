@@ -5,11 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from mail.services import email_queue
-
 from ...models import Message, Ticket
-from ...services import ticket_system_message
-from .outbound import reply_headers
+from .outbound import system_email_send
 from .texts import ACKNOWLEDGEMENT, language_of
 
 
@@ -43,17 +40,4 @@ def ticket_acknowledge(*, ticket: Ticket) -> Message | None:
         reference=ticket.reference,
         helpdesk=settings.HELPDESK_NAME,
     )
-    message = ticket_system_message(ticket=ticket, body=body)
-    headers, reply_to = reply_headers(ticket=ticket)
-    email = email_queue(
-        to=[ticket.requester_email],
-        subject=f"[{ticket.reference}] {subject}",
-        body_text=body,
-        headers=headers,
-        reply_to=reply_to,
-        auto_generated=True,
-    )
-    message.external_message_id = email.message_id
-    message.delivery_state = Message.Delivery.QUEUED
-    message.save(update_fields=["external_message_id", "delivery_state"])
-    return message
+    return system_email_send(ticket=ticket, subject=subject, body=body)

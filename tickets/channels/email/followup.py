@@ -9,10 +9,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from mail.services import email_queue
-
-from ...models import FollowUp, Message, Ticket
-from .outbound import reply_headers
+from ...models import FollowUp, Ticket
+from .outbound import system_email_send
 from .texts import FOLLOWUP, language_of
 
 RATING_SALT = "tickets.rating"
@@ -55,8 +53,6 @@ def followups_due(*, now=None) -> list[int]:
 @transaction.atomic
 def followup_send(*, followup_id: int) -> FollowUp | None:
     """Send one due follow-up, or skip it when the ticket is no longer solved. Safe to run twice."""
-    from ...services import ticket_system_message
-
     rows = FollowUp.objects.select_for_update(skip_locked=True).select_related("ticket__customer")
     followup = rows.filter(pk=followup_id, state=FollowUp.State.PENDING).first()
     if followup is None:
@@ -68,19 +64,7 @@ def followup_send(*, followup_id: int) -> FollowUp | None:
         followup.save(update_fields=["state", "done_at"])
         return followup
     subject, body = _text(ticket)
-    message = ticket_system_message(ticket=ticket, body=body)
-    headers, reply_to = reply_headers(ticket=ticket)
-    email = email_queue(
-        to=[ticket.requester_email],
-        subject=f"[{ticket.reference}] {subject}",
-        body_text=body,
-        headers=headers,
-        reply_to=reply_to,
-        auto_generated=True,
-    )
-    Message.objects.filter(pk=message.pk).update(
-        external_message_id=email.message_id, delivery_state=Message.Delivery.QUEUED
-    )
+    system_email_send(ticket=ticket, subject=subject, body=body)
     followup.state = FollowUp.State.SENT
     followup.save(update_fields=["state", "done_at"])
     return followup

@@ -31,3 +31,27 @@ def reply_headers(*, ticket: Ticket) -> tuple[dict[str, str], str]:
             ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
         headers["References"] = " ".join(ids)
     return headers, reply_address(ticket=ticket)
+
+
+def system_email_send(*, ticket: Ticket, subject: str, body: str) -> Message:
+    """Store `body` as a system message on `ticket` and email it to the requester, threaded, marked
+    Auto-Submitted: auto-generated (acknowledgements, follow-ups)."""
+    # Imported here: the ticket services import this module for reply_headers.
+    from mail.services import email_queue
+
+    from ...services import ticket_system_message
+
+    message = ticket_system_message(ticket=ticket, body=body)
+    headers, reply_to = reply_headers(ticket=ticket)
+    email = email_queue(
+        to=[ticket.requester_email],
+        subject=f"[{ticket.reference}] {subject}",
+        body_text=body,
+        headers=headers,
+        reply_to=reply_to,
+        auto_generated=True,
+    )
+    message.external_message_id = email.message_id
+    message.delivery_state = Message.Delivery.QUEUED
+    message.save(update_fields=["external_message_id", "delivery_state"])
+    return message
