@@ -2,7 +2,7 @@ import time
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import totp
+from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD
@@ -10,8 +10,15 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def code_for(device: TOTPDevice, *, offset: int = 0) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
+def code_for(device: TOTPDevice) -> str:
+    """The code an authenticator app shows that the device will accept now.
+
+    The device accepts the time steps around ``now + drift`` that come after the last one it
+    took (``last_t``). Confirming a code computed just before a step boundary leaves a drift
+    of -1, so "the next step" must be read from the device, not guessed from the clock.
+    """
+    now = int(time.time() - device.t0) // device.step + device.drift
+    return f"{hotp(device.bin_key, max(now, device.last_t + 1), digits=device.digits):06d}"
 
 
 def enable(user) -> TOTPDevice:
@@ -78,3 +85,13 @@ def test_turning_off_needs_the_password(client, agent):
 def test_two_factor_page_is_for_staff(client, customer_user):
     client.force_login(customer_user)
     assert client.get(reverse("accounts:two_factor")).status_code == 403
+
+
+def test_code_for_gives_an_accepted_code_after_a_confirm_that_crossed_a_step(agent):
+    # A code typed in step S and checked in step S+1 leaves drift -1 and last_t S: the next
+    # sign-in must use a step inside [now-2, now] and after S, which code_for picks.
+    device = enable(agent)
+    now = int(time.time() - device.t0) // device.step
+    device.drift, device.last_t = -1, now - 1
+    device.save()
+    assert device.verify_token(code_for(device))
