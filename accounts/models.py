@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
         STAGE_CORRECTED = "stage_corrected", "Lifecycle stage corrected"
         CUSTOMER_MERGED = "customer_merged", "Customers merged"
         CUSTOMER_ERASED = "customer_erased", "Customer erased"
+        TICKET_MERGED = "ticket_merged", "Tickets merged"
         SETTINGS_CHANGED = "settings_changed", "Settings changed"
 
     actor = models.ForeignKey(
@@ -42,3 +43,16 @@ class AuditEntry(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.target_repr}"
         )
+
+    @property
+    def detail_lines(self) -> list[tuple[str, str]]:
+        """The details as (dotted key, value) pairs, nested dictionaries flattened, for reading."""
+
+        def flatten(prefix: str, value) -> list[tuple[str, str]]:
+            if isinstance(value, dict) and value:
+                return [pair for key, item in value.items() for pair in flatten(f"{prefix}{key}.", item)]
+            if isinstance(value, list):
+                value = ", ".join(str(item) for item in value)
+            return [(prefix.rstrip("."), "" if value is None else str(value))]
+
+        return flatten("", self.details) if isinstance(self.details, dict) and self.details else []

@@ -8,6 +8,8 @@ RESOURCES = {
     "canned_replies": "Canned replies",
     "ratings": "Satisfaction ratings",
     "webhooks": "Webhook endpoints and deliveries",
+    # Stricter than customers:*: an export holds every message, and erasure cannot be undone.
+    "privacy": "Data-rights requests (read: export a customer; write: erase one)",
 }
 ALL = "all"
 # A view open to every valid token whatever its scopes (e.g. "who am I").

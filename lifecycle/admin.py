@@ -27,7 +27,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    """Stage fields are read-only here: they change through events and corrections (the customer page)."""
+    """Stage fields are read-only here: they change through events and corrections (the customer page).
+    An erased customer is read-only as a whole: their record takes no personal data again."""
 
     list_display = [
         "id",
@@ -49,8 +50,12 @@ class CustomerAdmin(admin.ModelAdmin):
         "churn_risk_reasons",
         "merged_into",
         "last_activity_at",
+        "erased_at",
     ]
     inlines = [EmailInline, PhoneInline, ExternalIdInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return (obj is None or obj.erased_at is None) and super().has_change_permission(request, obj)
 
 
 @admin.register(models.TouchpointEvent)

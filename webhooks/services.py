@@ -9,12 +9,13 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.services import audit_record
-from lifecycle.models import StageChange
-from tickets.models import TicketEvent
+from lifecycle.models import ERASED_TEXT, StageChange, erased_name
+from tickets.models import Ticket, TicketEvent
 
 from . import signing
 from .models import Cursor, Delivery, Endpoint, EventType, new_secret
@@ -229,3 +230,33 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
     delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
     webhook_deliver.delay_on_commit(delivery.pk)
     return delivery
+
+
+@transaction.atomic
+def customer_deliveries_erase(*, customer, customer_ids: list[int], addresses: list[str]) -> dict:
+    """Blank a customer's name, address and words in the stored payloads (a LIFECYCLE_ERASE_HANDLERS
+    entry). A delivery still to be sent goes out with the blanked payload."""
+    ticket_ids = list(Ticket.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True))
+    filters = [Q(payload__data__customer__id__in=customer_ids)]
+    filters += [
+        Q(payload__data__ticket__id__in=ticket_ids[start : start + BATCH])
+        for start in range(0, len(ticket_ids), BATCH)
+    ]
+    found: dict[int, Delivery] = {}
+    for condition in filters:
+        found.update((d.pk, d) for d in Delivery.objects.filter(condition).only("id", "payload"))
+    for delivery in found.values():
+        _payload_erase(delivery.payload.get("data") or {})
+    Delivery.objects.bulk_update(found.values(), ["payload"], batch_size=BATCH)
+    return {"webhook_deliveries": len(found)}
+
+
+def _payload_erase(data: dict) -> None:
+    ticket = data.get("ticket") if isinstance(data.get("ticket"), dict) else {}
+    if ticket:
+        ticket.update(subject=ERASED_TEXT, requester_email="")
+    if isinstance(data.get("message"), dict):
+        data["message"]["body_text"] = ERASED_TEXT
+    for customer in (data.get("customer"), ticket.get("customer")):
+        if isinstance(customer, dict):
+            customer["name"] = erased_name(customer.get("id"))

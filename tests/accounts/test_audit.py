@@ -57,3 +57,17 @@ def test_audit_entries_cannot_be_changed_in_admin(client, admin_user):
     assert entry.action == "export"
     assert client.post(f"/admin/accounts/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_audit_log_page_shows_nested_details_as_readable_lines(client, admin_user):
+    AuditEntry.objects.create(
+        action="customer_erased",
+        actor_name="root",
+        target_repr="Customer #7",
+        details={"reason": "GDPR request", "erased": {"messages": 3, "emails": 1}, "tags": ["a", "b"]},
+    )
+    client.force_login(admin_user)
+    page = client.get("/accounts/audit/").content.decode()
+    for line in ("reason=GDPR request", "erased.messages=3", "erased.emails=1", "tags=a, b"):
+        assert line in page
+    assert "{&#x27;messages&#x27;" not in page
