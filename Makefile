@@ -54,6 +54,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q
+	$(PY) scripts/pip_audit.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

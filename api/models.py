@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-TOKEN_PREFIX = "hd_"  # noqa: S105 - a recognisable prefix, not a secret
+TOKEN_PREFIX = "hd_"  # noqa: S105 - a recognisable prefix, not a secret  # nosec B105
 
 
 def hash_token(raw: str) -> str:

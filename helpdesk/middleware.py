@@ -4,6 +4,7 @@ import logging
 import time
 
 from django.db import connections
+from django.http import HttpResponseBadRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +65,31 @@ class EagerSweepMiddleware:
             except Exception:  # a sweep failing must not fail the request that already succeeded
                 logger.exception("Eager sweep %s failed; the next write request retries it.", path)
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """Answers 400 when the URL's path or query string holds a NUL character (%00).
+
+    No URL of ours takes one, and PostgreSQL refuses NUL in text: without this check a search
+    for "%00" reaches the database and fails as a server error. Form and JSON bodies are checked
+    by their fields (Django's and DRF's CharField refuse NUL). API clients get the API's error body.
+    """
+
+    MESSAGE = "Null characters are not allowed in the address (%00)."
+    API_PREFIXES = ("/api/", "/inbound/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        names = [name for name, values in request.GET.lists() if "\x00" in name + "".join(values)]
+        if "\x00" in request.path_info:
+            names.insert(0, "path")
+        if not names:
+            return self.get_response(request)
+        if request.path_info.startswith(self.API_PREFIXES):
+            errors = {name.replace("\x00", ""): ["Null characters are not allowed."] for name in names}
+            return JsonResponse(
+                {"code": "null_character", "message": self.MESSAGE, "errors": errors}, status=400
+            )
+        return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")

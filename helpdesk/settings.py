@@ -35,7 +35,7 @@ HELPDESK_NAME = env.str("HELPDESK_NAME", default="Helpdesk")
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="HD")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.apps.HelpdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "helpdesk.middleware.RejectNullCharactersMiddleware",
     "axes.middleware.AxesMiddleware",
     "helpdesk.middleware.EagerSweepMiddleware",
 ]
@@ -125,11 +126,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise local memory and eager tasks.
+# The Redis cache fails soft (helpdesk/cache.py): with Redis down, pages work as if it were empty.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "helpdesk.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -150,6 +152,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # so that lifecycle imports nothing above it (see lifecycle/timeline.py, lifecycle/services.py).
 LIFECYCLE_TIMELINE_PROVIDERS: list[str] = ["tickets.timeline.customer_timeline_items"]
 LIFECYCLE_MERGE_HANDLERS: list[str] = ["tickets.services.customer_tickets_move"]
+# A customer's data export and erasure (lifecycle/services/data_rights.py).
+LIFECYCLE_EXPORT_PROVIDERS: list[str] = ["tickets.export.customer_tickets_export"]
+LIFECYCLE_ERASE_HANDLERS: list[str] = [
+    "tickets.services.customer_tickets_erase",
+    "webhooks.services.customer_deliveries_erase",
+]
 
 # Ticket attachments: the largest file and the most files on one message.
 TICKETS_MAX_ATTACHMENT_BYTES = env.int("TICKETS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
@@ -280,7 +288,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

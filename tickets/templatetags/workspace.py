@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from tickets.models import Ticket
 from tickets.sanitize import clean_html as sanitize_html
@@ -65,7 +67,47 @@ def since(moment: datetime | None, now: datetime | None = None) -> str:
     return duration((now or timezone.now()) - moment)
 
 
+# Dates are written with strftime/isoformat rather than the `date` and `naturaltime` filters: a
+# queue page shows a hundred of them, and those filters cost more than the page's queries.
+
+
+@register.filter
+def iso(moment: datetime | None) -> str:
+    """The moment in the current time zone as ISO 8601, for <time datetime>."""
+    return timezone.localtime(moment).isoformat() if moment else ""
+
+
+@register.filter
+def stamp(moment: datetime | None) -> str:
+    """The moment in the current time zone, to the minute: 2026-11-22 14:05."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def ago(delta: timedelta) -> str:
+    """How long ago, in the largest unit that fits: just now, 5 min, 3 h, 2 d, 4 mo, 1 y ago."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((31_536_000, "y"), (2_592_000, "mo"), (86_400, "d"), (3_600, "h")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{int(seconds // 60)} min ago"
+
+
 @register.simple_tag
+def time_ago(moment: datetime | None, now: datetime | None = None) -> SafeString:
+    """<time> with the exact moment in its attributes and how long ago as its text."""
+    if moment is None:
+        return mark_safe("")  # nosec B308, B703: a constant
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        f"{local:%Y-%m-%d %H:%M}",
+        ago((now or timezone.now()) - moment),
+    )
+
+
 def sla_due(ticket: Ticket, now: datetime) -> dict | None:
     """The SLA target the ticket must meet next, for the queue: its due time and whether it is breached."""
     if ticket.is_solved:
@@ -77,6 +119,21 @@ def sla_due(ticket: Ticket, now: datetime) -> dict | None:
     else:
         return None
     return {"name": name, "due": due, "breached": due < now, "left": duration(due - now)}
+
+
+@register.simple_tag
+def sla_due_cell(ticket: Ticket, now: datetime) -> SafeString:
+    """The queue's SLA column: the next target, breached (how long ago) or due (in how long)."""
+    due = sla_due(ticket, now)
+    if due is None:
+        return mark_safe('<span class="text-muted">—</span>')  # nosec B308, B703: a constant
+    local = timezone.localtime(due["due"])
+    title = f"{due['name']} due {local:%Y-%m-%d %H:%M}"
+    if due["breached"]:
+        return format_html(
+            '<span class="badge text-bg-danger" title="{}">Breached {} ago</span>', title, due["left"]
+        )
+    return format_html('<time datetime="{}" title="{}">in {}</time>', local.isoformat(), title, due["left"])
 
 
 @register.simple_tag(takes_context=True)
@@ -100,4 +157,51 @@ def display_name(user) -> str:
 @register.filter
 def clean_html(html: str) -> str:
     """Message HTML is sanitised when stored; cleaning again on display costs little and guards old rows."""
-    return mark_safe(sanitize_html(html or ""))
+    return mark_safe(sanitize_html(html or ""))  # nosec B308, B703  # sanitize_html (the nh3 allowlist) runs right here
+
+
+_QUEUE_ROW = (
+    '<tr data-queue-row data-href="{href}">'
+    '<td><input class="form-check-input" type="checkbox" name="tickets" value="{pk}" form="bulk-form"'
+    ' id="select-{pk}" aria-label="Select {reference}"></td>'
+    '<td class="text-nowrap"><a href="{href}" data-queue-link>{reference}</a></td>'
+    '<td class="queue-subject"><a class="link-body-emphasis text-decoration-none" href="{href}" dir="auto"'
+    ' tabindex="-1">{subject}</a>{tags}</td>'
+    '<td><span dir="auto">{customer}</span><div class="small text-muted">{email}</div></td>'
+    '<td><span class="badge {status_badge}">{status}</span></td>'
+    '<td><span class="badge {priority_badge}">{priority}</span></td>'
+    '<td dir="auto">{assignee}</td>'
+    '<td dir="auto">{team}</td>'
+    '<td class="text-nowrap">{sla}</td>'
+    '<td class="text-nowrap">{updated}</td>'
+    "</tr>"
+)
+_TAG = '<span class="badge rounded-pill text-bg-light border fw-normal ms-1">{}</span>'
+
+
+@register.simple_tag
+def queue_row(ticket: Ticket, now: datetime) -> SafeString:
+    """One row of the queue (tickets/_queue_results.html), every value escaped by format_html.
+
+    Written here rather than in the template: twenty-five rows of twenty template variables each
+    cost more server time than all the page's queries, and this is a fifth of that.
+    """
+    team = ticket.team.name if ticket.team else ""
+    return format_html(
+        _QUEUE_ROW,
+        href=reverse("tickets:detail", args=[ticket.reference]),
+        pk=ticket.pk,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        tags=format_html_join("", _TAG, ((tag.name,) for tag in ticket.tag_list)),
+        customer=str(ticket.customer),
+        email=ticket.requester_email,
+        status_badge=status_badge(ticket.status),
+        status=ticket.get_status_display(),
+        priority_badge=priority_badge(ticket.priority),
+        priority=ticket.get_priority_display(),
+        assignee=display_name(ticket.assignee) or "—",
+        team=team or "Triage",
+        sla=sla_due_cell(ticket, now),
+        updated=time_ago(ticket.updated_at, now),
+    )
