@@ -1,7 +1,9 @@
 """Outbound email: queue a row, send it from a task."""
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,9 +12,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboundEmail
+from .selectors import emails_written_to
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """One email to queue, as email_queue takes it."""
+
+    to: list[str]
+    subject: str
+    body_text: str
+    body_html: str = ""
+    reply_to: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    message_id: str = ""
+    auto_generated: bool = False
 
 
 @transaction.atomic
@@ -30,23 +47,59 @@ def email_queue(
     """Record an email to send; the send task runs after the transaction commits."""
     from .tasks import email_send
 
-    headers = dict(headers or {})
-    if auto_generated:
-        # Our own automatic mail says so, so that other systems do not answer it.
-        headers.setdefault("Auto-Submitted", "auto-generated")
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
-    email = OutboundEmail.objects.create(
+    draft = EmailDraft(
         to=list(to),
-        subject=subject.replace("\r", " ").replace("\n", " ")[:998],
+        subject=subject,
         body_text=body_text,
         body_html=body_html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
         reply_to=reply_to,
-        headers=headers,
-        message_id=message_id or make_msgid(domain=domain),
+        headers=dict(headers or {}),
+        message_id=message_id,
+        auto_generated=auto_generated,
     )
+    email = _outbound(draft)
+    email.save(force_insert=True)
     email_send.delay_on_commit(email.pk)
     return email
+
+
+@transaction.atomic
+def email_queue_bulk(*, drafts: list[EmailDraft]) -> list[OutboundEmail]:
+    """email_queue for many emails, written in one statement (automatic mail sent in bulk), with
+    one nudge for all of them to the send task after commit (a nudge that cannot be published is
+    logged; the outbox sweep sends them later)."""
+    emails = OutboundEmail.objects.bulk_create([_outbound(draft) for draft in drafts])
+    if emails:
+        transaction.on_commit(partial(_nudge, [email.pk for email in emails]), robust=True)
+    return emails
+
+
+def _nudge(ids: list[int]) -> None:
+    from .tasks import emails_send
+
+    emails_send.delay(ids)
+
+
+def outbound_message_id() -> str:
+    """A fresh Message-ID in our domain, for callers that store it before queueing the email."""
+    return make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
+
+
+def _outbound(draft: EmailDraft) -> OutboundEmail:
+    headers = dict(draft.headers)
+    if draft.auto_generated:
+        # Our own automatic mail says so, so that other systems do not answer it.
+        headers.setdefault("Auto-Submitted", "auto-generated")
+    return OutboundEmail(
+        to=list(draft.to),
+        subject=draft.subject.replace("\r", " ").replace("\n", " ")[:998],
+        body_text=draft.body_text,
+        body_html=draft.body_html,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        reply_to=draft.reply_to,
+        headers=headers,
+        message_id=draft.message_id or outbound_message_id(),
+    )
 
 
 def email_deliver(*, email: OutboundEmail) -> OutboundEmail:
@@ -90,3 +143,17 @@ def emails_due_for_sweep(*, older_than: timedelta = timedelta(minutes=1)) -> lis
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )
+
+
+ERASED = "[erased]"
+
+
+@transaction.atomic
+def outbound_emails_erase(*, addresses: list[str]) -> int:
+    """Blank the emails written to any of `addresses` (a customer is being erased); those still
+    queued are never sent. Returns how many rows were changed."""
+    emails = emails_written_to(addresses=addresses)
+    emails.filter(state=OutboundEmail.State.QUEUED).update(
+        state=OutboundEmail.State.FAILED, last_error="Not sent: the recipient was erased."
+    )
+    return emails.update(to=[], subject=ERASED, body_text=ERASED, body_html="")

@@ -21,6 +21,7 @@ from lifecycle.services import normalize_email
 
 from ..models import Message, Ticket
 from ..services import ticket_create, ticket_customer_message, ticket_reply
+from ..services.bulk import BatchBarrier, TicketBatch
 
 
 @dataclass
@@ -80,6 +81,45 @@ def intake_message(*, inbound: InboundMessage) -> IntakeResult:
         except ValidationError:
             pass  # closed, merged or spam: the message opens a follow-up ticket instead
     return _open(inbound, address)
+
+
+def intake_into_batch(*, batch: TicketBatch, inbound: InboundMessage) -> IntakeResult:
+    """intake_message for many messages: the same rules, written into `batch` (the caller commits it).
+
+    Raises BatchBarrier for what a batch does not do (an agent's reply, a message stored already):
+    the caller commits the batch and hands that message to intake_message.
+    """
+    if inbound.agent is not None or (
+        inbound.external_message_id and batch.has_message(inbound.external_message_id)
+    ):
+        raise BatchBarrier
+    address = normalize_email(inbound.sender_email)
+    ticket = inbound.ticket
+    if ticket is not None and batch.sender_is_customer(ticket=ticket, address=address):
+        try:
+            message = batch.customer_message(
+                ticket=ticket,
+                body=inbound.body,
+                body_html=inbound.body_html,
+                channel=inbound.channel,
+                external_message_id=inbound.external_message_id,
+                attachments=inbound.attachments,
+            )
+            return IntakeResult(ticket=ticket, message=message, created=False)
+        except ValidationError:
+            pass  # closed, merged or spam: the message opens a follow-up ticket instead
+    ticket, message = batch.open(
+        subject=inbound.subject or "(no subject)",
+        body=inbound.body,
+        body_html=inbound.body_html,
+        customer_email=address,
+        customer_name=inbound.sender_name,
+        channel=inbound.channel,
+        external_message_id=inbound.external_message_id,
+        attachments=inbound.attachments,
+        language=inbound.language,
+    )
+    return IntakeResult(ticket=ticket, message=message, created=True)
 
 
 def _agent_may_reply(agent: User, address: str) -> bool:

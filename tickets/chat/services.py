@@ -90,21 +90,41 @@ def chat_message_receive(*, message: InboundChatMessage) -> tuple[Message, bool]
 
     The conversation's ticket takes the message (a solved one reopens); a closed one is final, so
     a new ticket opens and the conversation points to it from then on. The same idempotency key
-    twice stores nothing new.
+    twice stores nothing new, also when both deliveries arrive at the same moment.
     """
     if message.channel not in ConversationLink.Channel.values:
         raise ValidationError({"channel": f"Unknown channel {message.channel!r}."})
     external_id = f"{message.channel}:{message.idempotency_key}" if message.idempotency_key else ""
-    if external_id:
-        existing = Message.objects.filter(external_message_id=external_id).select_related("ticket").first()
-        if existing is not None:
-            return existing, False
     link = (
         ConversationLink.objects.select_for_update()
         .select_related("ticket")
         .filter(channel=message.channel, conversation_id=message.conversation_id)
         .first()
     )
+    # Looked up under the conversation's lock: a copy of this message that got there first has
+    # committed by now.
+    delivered = _delivered(external_id)
+    if delivered is not None:
+        return delivered, False
+    try:
+        with transaction.atomic():
+            return _store(message=message, link=link, external_id=external_id), True
+    except IntegrityError:
+        # A new conversation has no link to lock yet: when its first message is delivered twice
+        # at once, the unique external id turns the second copy away here.
+        delivered = _delivered(external_id)
+        if delivered is None:
+            raise
+        return delivered, False
+
+
+def _delivered(external_id: str) -> Message | None:
+    if not external_id:
+        return None
+    return Message.objects.filter(external_message_id=external_id).select_related("ticket").first()
+
+
+def _store(*, message: InboundChatMessage, link: ConversationLink | None, external_id: str) -> Message:
     body = {
         "body": _body_text(message.text, message.links),
         "body_html": _body_html(message.text, message.links),
@@ -126,7 +146,7 @@ def chat_message_receive(*, message: InboundChatMessage) -> tuple[Message, bool]
         )
         stored = ticket.messages.order_by("pk").first()
     _link_save(link=link, message=message, ticket=ticket, started_at=stored.created_at)
-    return stored, True
+    return stored
 
 
 def _link_save(

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tickets.channels.email.sources import raw_messages
 from tickets.models import RawEmail, Ticket
 
 from .conftest import CORPUS, corpus_bytes
@@ -53,3 +54,16 @@ def test_ingest_email_command_twice_creates_nothing_new(ingest, tmp_path):
 def test_ingest_email_command_missing_path_is_an_error(db, tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("ingest_email", str(tmp_path / "nowhere"), stdout=StringIO())
+
+
+def test_maildir_is_read_in_delivery_order_not_name_order(tmp_path):
+    """Maildir names carry microseconds without zero padding: M99 was delivered before M100."""
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / sub).mkdir()
+    for name, n in (("1700000001.M5P1.host", 3), ("1700000000.M100P1.host", 2), ("1700000000.M99P1.host", 1)):
+        (tmp_path / "new" / name).write_bytes(_message(n))
+    assert [raw.split(b"Subject: ")[1][:10] for raw in raw_messages(tmp_path)] == [
+        b"Question 1",
+        b"Question 2",
+        b"Question 3",
+    ]

@@ -1,6 +1,6 @@
 """Recognise automatic mail (auto-replies, bounces, lists, loops) so that we never answer it."""
 
-from email.message import EmailMessage
+from email.message import Message
 
 from .parse import ParsedEmail, header_text
 
@@ -25,35 +25,35 @@ def automatic_reason(parsed: ParsedEmail, *, own_message_id: bool = False) -> st
     return ""
 
 
-def _auto_submitted(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _auto_submitted(headers: Message, parsed: ParsedEmail) -> str:
     value = header_text(headers, "Auto-Submitted").lower()
     return f"Auto-Submitted: {value}" if value and value != "no" else ""
 
 
-def _precedence(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _precedence(headers: Message, parsed: ParsedEmail) -> str:
     value = header_text(headers, "Precedence").lower()
     return f"Precedence: {value}" if value in _BULK_PRECEDENCE else ""
 
 
-def _list(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _list(headers: Message, parsed: ParsedEmail) -> str:
     return "mailing list (List-Id)" if header_text(headers, "List-Id") else ""
 
 
-def _autoreply_headers(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _autoreply_headers(headers: Message, parsed: ParsedEmail) -> str:
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
         if header_text(headers, name):
             return f"{name} header"
     return ""
 
 
-def _return_path(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _return_path(headers: Message, parsed: ParsedEmail) -> str:
     values = headers.get_all("Return-Path", [])
     if any(str(v).strip() in ("<>", "") for v in values):
         return "empty Return-Path (a bounce)"
     return ""
 
 
-def _daemon(headers: EmailMessage, parsed: ParsedEmail) -> str:
+def _daemon(headers: Message, parsed: ParsedEmail) -> str:
     local = parsed.from_address.partition("@")[0]
     if local in _DAEMON_LOCALPARTS:
         return f"sent by {local}"

@@ -1,6 +1,7 @@
 """Poll an IMAP mailbox (IMAP_URL) and feed every unseen message to the ingestion service.
 
-A message is marked \\Seen only after it was stored, so a crash in between fetches it again and
+Up to BATCH unseen messages a poll, fetched and ingested CHUNK at a time as one batch (stored
+before anything is parsed) and only then marked \\Seen, so a crash in between fetches them again and
 de-duplication (by Message-ID) makes that harmless.
 """
 
@@ -12,10 +13,11 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 
 from ...models import RawEmail
-from .ingest import email_receive
+from .batch import emails_receive
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+CHUNK = 50  # messages held in memory at once (each may be up to INBOUND_EMAIL_MAX_BYTES)
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,19 @@ def _poll(config: ImapConfig) -> int:
         client.select(config.folder)
         _, data = client.uid("SEARCH", None, "UNSEEN")
         uids = (data[0] or b"").split()[:BATCH]
-        for uid in uids:
-            _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
-            if raw is not None:
-                email_receive(raw=raw, source=RawEmail.Source.IMAP)
-            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+        for start in range(0, len(uids), CHUNK):
+            _ingest_chunk(client, uids[start : start + CHUNK])
         return len(uids)
+
+
+def _ingest_chunk(client, uids: list[bytes]) -> None:
+    """Fetch, ingest as one batch (stored before anything is parsed), then mark seen."""
+    raws = []
+    for uid in uids:
+        _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
+        if raw is not None:
+            raws.append(raw)
+    emails_receive(raws=raws, source=RawEmail.Source.IMAP)
+    for uid in uids:
+        client.uid("STORE", uid, "+FLAGS", "(\\Seen)")

@@ -21,7 +21,11 @@ def reply_headers(*, ticket: Ticket) -> tuple[dict[str, str], str]:
     """(headers, reply address) for a public reply on `ticket`: In-Reply-To the customer's last
     message, References the thread (the first id and the latest ones, as RFC 5322 advises), and a
     signed reply address carrying the ticket reference."""
-    thread = thread_message_ids(ticket)
+    return reply_headers_for(ticket=ticket, thread=thread_message_ids(ticket))
+
+
+def reply_headers_for(*, ticket: Ticket, thread: list[tuple[str, str]]) -> tuple[dict[str, str], str]:
+    """reply_headers with the thread's (Message-ID, sender) pairs already known, oldest first."""
     headers = {"X-Helpdesk-Ticket": ticket.reference}
     if thread:
         ids = [message_id for message_id, _ in thread]

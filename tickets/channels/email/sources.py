@@ -1,6 +1,7 @@
 """Raw messages from files: single .eml files, mbox files and Maildir folders (stdlib `mailbox`)."""
 
 import mailbox
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +29,20 @@ def raw_messages(path: Path) -> Iterator[bytes]:
 
 def _maildir(path: Path) -> Iterator[bytes]:
     box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.iterkeys()):
+    for key in sorted(box.iterkeys(), key=delivery_order):
         yield box.get_bytes(key)
+
+
+_DELIVERED = re.compile(r"^(\d+)(?:\.M(\d+))?")
+
+
+def delivery_order(key: str) -> tuple:
+    """A Maildir name's delivery time ("1700000000.M123P45.host": seconds, then microseconds, which
+    are not zero-padded, so names do not sort by time as text), then the name."""
+    match = _DELIVERED.match(key)
+    if match is None:
+        return (float("inf"), 0, key)
+    return (int(match[1]), int(match[2] or 0), key)
 
 
 def _file(path: Path) -> Iterator[bytes]:
