@@ -6,8 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from .filters import NONE, OneOfManySelect, TicketFilter, assignee_choices, team_choices
+from .filters import NONE, TicketFilter, assignee_choices, team_choices
 from .models import SavedView, Ticket
+from .widgets import FastSelect, OneOfManySelect
 
 MAX_TAGS = 20
 
@@ -46,17 +47,17 @@ class MultipleFileField(forms.FileField):
 def style_queue_filters(filterset: TicketFilter, *, agents) -> forms.Form:
     """The FilterSet's form with selects for team and assignee, and compact Bootstrap widgets."""
     form = filterset.form
-    form.fields["team"].widget = forms.Select(choices=team_choices())
-    form.fields["assignee"].widget = forms.Select(choices=assignee_choices(agents))
+    form.fields["team"].widget = FastSelect(choices=team_choices())
+    form.fields["assignee"].widget = FastSelect(choices=assignee_choices(agents))
     form.fields["q"].widget = forms.TextInput(
         attrs={"type": "search", "placeholder": "Words, HD-123 or an email", "data-shortcut": "search"}
     )
     for name, any_label, widget in (
         ("status", "Any status", OneOfManySelect),
         ("priority", "Any priority", OneOfManySelect),
-        ("channel", "Any channel", forms.Select),
-        ("type", "Any type", forms.Select),
-        ("stage", "Any stage", forms.Select),
+        ("channel", "Any channel", FastSelect),
+        ("type", "Any type", FastSelect),
+        ("stage", "Any stage", FastSelect),
     ):
         choices = [c for c in form.fields[name].choices if c[0]]
         form.fields[name].widget = widget(choices=[("", any_label), *choices])
@@ -86,12 +87,18 @@ class BulkForm(forms.Form):
     """What to change on the selected tickets; empty fields leave that value alone."""
 
     tickets = forms.TypedMultipleChoiceField(coerce=int, label="Tickets")
-    assignee = forms.ChoiceField(label="Assign to", required=False)
+    assignee = forms.ChoiceField(label="Assign to", required=False, widget=FastSelect)
     status = forms.ChoiceField(
-        label="Set status", required=False, choices=[("", "Keep status"), *Ticket.Status.choices]
+        label="Set status",
+        required=False,
+        choices=[("", "Keep status"), *Ticket.Status.choices],
+        widget=FastSelect,
     )
     priority = forms.ChoiceField(
-        label="Set priority", required=False, choices=[("", "Keep priority"), *Ticket.Priority.choices]
+        label="Set priority",
+        required=False,
+        choices=[("", "Keep priority"), *Ticket.Priority.choices],
+        widget=FastSelect,
     )
     add_tags = TagField(label="Add tags", required=False, max_length=500)
 
@@ -101,8 +108,9 @@ class BulkForm(forms.Form):
         self.fields["assignee"].choices = [("", "Keep assignee"), (NONE, "Nobody (unassign)")] + [
             (str(pk), user.get_full_name() or user.get_username()) for pk, user in self.agents.items()
         ]
-        # Any number is a valid choice here; the selector drops ids the user may not see.
-        self.fields["tickets"].valid_value = lambda value: str(value).isdigit()
+        # Any id is a valid choice here; the selector drops ids the user may not see. Longer
+        # numbers than a 64-bit key are refused (SQLite cannot even compare them).
+        self.fields["tickets"].valid_value = lambda value: str(value).isdigit() and len(str(value)) <= 18
         bootstrap(self)
 
     def clean(self):
@@ -157,11 +165,11 @@ class ComposerForm(forms.Form):
 class TicketFieldsForm(forms.Form):
     """The ticket page's controls; only fields that differ from the ticket are changed."""
 
-    status = forms.ChoiceField(label="Status", choices=Ticket.Status.choices)
-    priority = forms.ChoiceField(label="Priority", choices=Ticket.Priority.choices)
-    assignee = forms.ChoiceField(label="Assignee", required=False)
-    team = forms.ChoiceField(label="Team", required=False)
-    type = forms.ChoiceField(label="Type", choices=Ticket.Type.choices)
+    status = forms.ChoiceField(label="Status", choices=Ticket.Status.choices, widget=FastSelect)
+    priority = forms.ChoiceField(label="Priority", choices=Ticket.Priority.choices, widget=FastSelect)
+    assignee = forms.ChoiceField(label="Assignee", required=False, widget=FastSelect)
+    team = forms.ChoiceField(label="Team", required=False, widget=FastSelect)
+    type = forms.ChoiceField(label="Type", choices=Ticket.Type.choices, widget=FastSelect)
     tags = TagField(label="Tags", required=False, max_length=1000, help_text="Separated by spaces or commas.")
 
     def __init__(self, *args, agents=(), teams=(), **kwargs):
@@ -195,3 +203,68 @@ class TicketFieldsForm(forms.Form):
     def cleaned_team(self):
         value = self.cleaned_data["team"]
         return self.teams[int(value)] if value else None
+
+
+class TicketNewForm(forms.Form):
+    """An agent opens a ticket: a customer who called or wrote elsewhere, or one the agent reaches out to."""
+
+    DIRECTION_CHOICES = [
+        (Ticket.Direction.INBOUND, "The customer contacted us"),
+        (Ticket.Direction.OUTBOUND, "We write to the customer"),
+    ]
+    CHANNEL_CHOICES = [
+        (value, label) for value, label in Ticket.Channel.choices if value not in {"api", "portal"}
+    ]
+
+    direction = forms.ChoiceField(
+        label="Who started it", choices=DIRECTION_CHOICES, initial=Ticket.Direction.INBOUND
+    )
+    channel = forms.ChoiceField(label="Channel", choices=CHANNEL_CHOICES, initial=Ticket.Channel.PHONE)
+    customer_email = forms.EmailField(label="Customer email", max_length=254)
+    customer_name = forms.CharField(label="Customer name", max_length=200, required=False)
+    subject = forms.CharField(label="Subject", max_length=500, widget=forms.TextInput(attrs={"dir": "auto"}))
+    body = forms.CharField(
+        label="Message",
+        max_length=100_000,
+        help_text="What the customer said, or what you write to them (emailed when the channel is email).",
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
+    )
+    priority = forms.ChoiceField(label="Priority", choices=Ticket.Priority.choices, initial="normal")
+    type = forms.ChoiceField(label="Type", choices=Ticket.Type.choices, initial="question")
+    team = forms.ChoiceField(label="Team", required=False)
+    assignee = forms.ChoiceField(label="Assignee", required=False)
+    tags = TagField(label="Tags", required=False, max_length=1000, help_text="Separated by spaces or commas.")
+    attachments = MultipleFileField(label="Attachments", required=False)
+
+    def __init__(self, *args, agents=(), teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = {user.pk: user for user in agents}
+        self.teams = {team.pk: team for team in teams}
+        self.fields["assignee"].choices = [("", "Unassigned")] + [
+            (str(pk), user.get_full_name() or user.get_username()) for pk, user in self.agents.items()
+        ]
+        self.fields["team"].choices = [("", "No team (triage)")] + [
+            (str(pk), team.name) for pk, team in self.teams.items()
+        ]
+        bootstrap(self, small=False)
+
+    def cleaned_assignee(self):
+        value = self.cleaned_data["assignee"]
+        return self.agents[int(value)] if value else None
+
+    def cleaned_team(self):
+        value = self.cleaned_data["team"]
+        return self.teams[int(value)] if value else None
+
+
+class TicketMergeForm(forms.Form):
+    target = forms.CharField(
+        label="Merge into ticket",
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "HD-123", "autocomplete": "off"}),
+        help_text="This ticket's conversation moves there, and this ticket is closed.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)

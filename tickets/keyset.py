@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 
 class InvalidCursor(ValueError):
@@ -29,9 +30,11 @@ class SortKey:
     nullable: bool = False
     is_datetime: bool = False
 
-    def order_by(self, *, reverse: bool):
+    def order_by(self, *, reverse: bool, fenced: bool = False):
         descending = self.descending != reverse
-        expression = F(self.field).desc() if descending else F(self.field).asc()
+        # COALESCE(x, x) orders exactly as x does, but no index matches it (see keyset_page).
+        target = Coalesce(F(self.field), F(self.field)) if fenced else F(self.field)
+        expression = target.desc() if descending else target.asc()
         if self.nullable:
             # Forward: nulls last; backward: exactly the mirror image.
             expression.nulls_last, expression.nulls_first = (None, True) if reverse else (True, None)
@@ -112,17 +115,25 @@ def keyset_page(
     size: int,
     after: str | None = None,
     before: str | None = None,
+    sort_found: bool = False,
 ) -> Page:
     """One page of `queryset` in `keys` order: the first page, or the page after/before a cursor.
 
-    Always exactly one query for the rows (plus the queryset's own prefetches).
+    Always exactly one query for the rows (plus the queryset's own prefetches). `sort_found` is
+    for a queryset known to be small whose rows an order index could put last: the database then
+    finds them by their own filter and sorts them, rather than walking that index from its start,
+    and joins the related rows of the page only, not of every row it sorted.
     """
     reverse = bool(before) and not after
     cursor = after or before
     if cursor:
         queryset = queryset.filter(_seek(keys, _decode_cursor(keys, cursor), reverse=reverse))
-    ordered = queryset.order_by(*(key.order_by(reverse=reverse) for key in keys))
-    rows = list(ordered[: size + 1])
+    order = [key.order_by(reverse=reverse) for key in keys]
+    if sort_found:
+        fenced = [key.order_by(reverse=reverse, fenced=i == 0) for i, key in enumerate(keys)]
+        page_ids = queryset.order_by(*fenced).values("pk")[: size + 1]
+        queryset = queryset.filter(pk__in=page_ids)
+    rows = list(queryset.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if reverse:

@@ -6,6 +6,7 @@ message with who wrote it (`sender`) and whether the customer sees it (`kind`).
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -145,6 +146,11 @@ class Ticket(models.Model):
         return f"{settings.TICKET_REFERENCE_PREFIX}-{self.pk}"
 
     @property
+    def audit_label(self) -> str:
+        """The audit log names a ticket by reference: its subject may be the customer's own words."""
+        return self.reference
+
+    @property
     def is_solved(self) -> bool:
         return self.status in self.SOLVED
 
@@ -216,6 +222,23 @@ class Message(models.Model):
     @property
     def is_public_agent_reply(self) -> bool:
         return self.kind == self.Kind.PUBLIC and self.sender == self.Sender.AGENT
+
+
+class SearchDocument(models.Model):
+    """A ticket's words for full-text search: its subject and every message, as one tsvector.
+
+    One row per ticket, so that a search tests one document per ticket instead of joining millions
+    of messages. Written only by tickets.services.search, and only on PostgreSQL (its GIN index is
+    created by migration 0103); elsewhere the search reads subjects and messages directly.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    document = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"Search document of {self.ticket_id}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

@@ -121,3 +121,33 @@ def test_keyset_page_issues_one_query_without_offset(django_assert_num_queries, 
     with django_assert_num_queries(1) as captured:
         keyset_page(Ticket.objects.all(), keys, size=5, after=first.next_cursor)
     assert "OFFSET" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_recently_solved_by_due_date_pages_through_every_ticket_once(client, crew, me):
+    from django.db.models import F
+
+    from tickets.services import ticket_set_status
+
+    made = tickets(30, team=crew)
+    now = timezone.now()
+    for i, ticket in enumerate(made):
+        due = None if i % 7 == 0 else now - timedelta(days=i % 5, minutes=i)
+        Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=due)
+        ticket_set_status(ticket=ticket, status="solved", by=me)
+    client.force_login(me)
+    expected = list(
+        Ticket.objects.order_by(F("resolution_due_at").asc(nulls_last=True), "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    seen, query = [], ""
+    for _ in range(5):
+        response = client.get(f"/tickets/?view=solved&sort=due&size=25&{query}")
+        current = response.context["result"].page
+        seen += [t.pk for t in current.rows]
+        if not current.next_cursor:
+            break
+        query = f"after={current.next_cursor}"
+    assert seen == expected
+    back = client.get(f"/tickets/?view=solved&sort=due&size=25&before={current.previous_cursor}")
+    assert [t.pk for t in back.context["result"].page.rows] == expected[:25]

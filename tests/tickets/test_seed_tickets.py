@@ -133,3 +133,13 @@ def test_seed_tickets_is_reproducible(settings):
     call_command("seed_demo", tickets=50, customers=10, seed=9)
     again = list(Ticket.objects.order_by("pk").values_list(*fields))
     assert [row[1:5] for row in again] == [row[1:5] for row in first]
+
+
+def test_seeded_tickets_are_found_by_their_words(seeded, postgres):
+    from tickets.models import SearchDocument
+    from tickets.search import ticket_search
+
+    assert SearchDocument.objects.count() == Ticket.objects.count()
+    message = Message.objects.exclude(body_text="").order_by("pk").first()
+    word = max(message.body_text.split(), key=len).strip(".,!?")
+    assert message.ticket_id in set(ticket_search(Ticket.objects.all(), word).values_list("pk", flat=True))

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from helpdesk.roles import AGENT
 from tests.factories import TicketFactory, staff_user
 from tickets.models import Message, SatisfactionRating, TicketEvent
@@ -96,3 +97,13 @@ def test_ticket_merged_ticket_refuses_every_change(agent):
         with pytest.raises(TicketFrozen):
             change()
     assert TicketEvent.objects.count() == count
+
+
+def test_ticket_merge_is_audited_with_the_dropped_rating(agent):
+    source, target = TicketFactory(), TicketFactory()
+    ticket_set_status(ticket=source, status="solved", by=agent)
+    ticket_rate(ticket=source, score=2, comment="Slow")
+    ticket_merge(source=source, target=target, by=agent)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.TICKET_MERGED)
+    assert (entry.actor, entry.target_id, entry.target_repr) == (agent, str(target.pk), target.reference)
+    assert entry.details == {"source": source.reference, "target": target.reference, "rating_deleted": True}

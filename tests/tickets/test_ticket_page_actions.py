@@ -169,3 +169,27 @@ def test_canned_reply_apply_sends_and_applies_actions(client, me, ticket):
     assert ticket.status == "solved"
     assert ticket.messages.last().body_text == "Solved for you, Dana"
     assert [t.name for t in ticket.tags.all()] == ["macro"]
+
+
+def test_moving_a_ticket_to_another_team_returns_the_agent_to_the_queue(client, me, ticket):
+    other_team = team(name="Green")
+    client.force_login(me)
+    data = {"status": "open", "priority": "normal", "assignee": "", "team": str(other_team.pk)}
+    response = client.post(url(ticket, "update/"), {**data, "type": "question", "tags": ""}, follow=True)
+    assert response.redirect_chain[-1] == ("/tickets/", 302)
+    assert f"{ticket.reference} was moved to Green" in response.content.decode()
+    assert client.get(url(ticket)).status_code == 404  # it is no longer theirs to see
+
+
+def test_the_sidebar_shows_no_rating_of_another_teams_ticket(client, me, crew, ticket):
+    from tickets.services import ticket_rate, ticket_set_status
+
+    elsewhere = TicketFactory(team=team(name="Hidden"), customer_email=ticket.requester_email)
+    mine = TicketFactory(team=crew, customer_email=ticket.requester_email)
+    for solved, comment in ((elsewhere, "secret-of-another-team"), (mine, "visible-to-red")):
+        ticket_set_status(ticket=solved, status="solved", by=None)
+        ticket_rate(ticket=solved, score=2, comment=comment)
+    client.force_login(me)
+    page = client.get(url(ticket)).content.decode()
+    assert "visible-to-red" in page or mine.reference in page
+    assert "secret-of-another-team" not in page and elsewhere.reference not in page

@@ -126,7 +126,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return serializer.validated_data
 
     def _read(self, ticket: Ticket) -> dict:
-        return s.TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data
+        """The ticket as the caller's write left it: not re-scoped, since an agent may file a ticket
+        to another team, or move one there, and is then answered with what they did, not a 500."""
+        fresh = Ticket.objects.select_related("team", "assignee", "customer").prefetch_related("tags")
+        return s.TicketSerializer(fresh.get(pk=ticket.pk)).data
 
 
 _UPDATES = {

@@ -6,6 +6,7 @@ event-log contract in tickets/models.py).
 
 from .attachments import attachment_add, attachment_filename, sniff_content_type
 from .canned import PLACEHOLDER_NAMES, canned_reply_apply, canned_reply_render
+from .erasure import customer_tickets_erase
 from .events import TicketFrozen, event_record
 from .messages import (
     ReplyCollision,
@@ -16,6 +17,7 @@ from .messages import (
     ticket_system_message,
 )
 from .saved_views import saved_view_create, saved_view_delete
+from .search import search_document_append, search_documents_rebuild
 from .sla import sla_due_times
 from .status import TRANSITIONS, transition_allowed
 from .tickets import (
@@ -46,11 +48,14 @@ __all__ = [
     "attachment_filename",
     "canned_reply_apply",
     "canned_reply_render",
+    "customer_tickets_erase",
     "customer_tickets_move",
     "event_record",
     "messages_delivery_sync",
     "saved_view_create",
     "saved_view_delete",
+    "search_document_append",
+    "search_documents_rebuild",
     "sla_due_times",
     "sniff_content_type",
     "tag_name",

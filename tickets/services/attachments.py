@@ -70,9 +70,8 @@ def sniff_content_type(head: bytes, filename: str) -> str:
     return "application/octet-stream"
 
 
-@transaction.atomic
-def attachment_add(*, message: Message, upload: UploadedFile) -> Attachment:
-    """Store `upload` on `message`; raises ValidationError over the size or count limit."""
+def attachment_check(*, upload: UploadedFile, already: int) -> None:
+    """Raise the ValidationError attachment_add would for `upload` on a message with `already` files."""
     size = upload.size or 0
     if size <= 0:
         raise ValidationError("The attached file is empty.", code="attachment_empty")
@@ -81,11 +80,22 @@ def attachment_add(*, message: Message, upload: UploadedFile) -> Attachment:
         raise ValidationError(
             f"An attachment may be at most {limit // (1024 * 1024)} MB.", code="attachment_too_large"
         )
-    if Attachment.objects.filter(message=message).count() >= max_attachments_per_message():
+    if already >= max_attachments_per_message():
         raise ValidationError(
             f"A message may have at most {max_attachments_per_message()} attachments.",
             code="attachment_count",
         )
+
+
+@transaction.atomic
+def attachment_add(*, message: Message, upload: UploadedFile, already: int | None = None) -> Attachment:
+    """Store `upload` on `message`; raises ValidationError over the size or count limit.
+
+    `already` is how many files the message has, when the caller knows (a message it just stored)."""
+    if already is None:
+        already = Attachment.objects.filter(message=message).count()
+    attachment_check(upload=upload, already=already)
+    size = upload.size
     filename = attachment_filename(getattr(upload, "name", "") or "")
     upload.seek(0)
     head = upload.read(512)

@@ -53,7 +53,11 @@ def event_record(
 
 def ticket_touch(ticket: Ticket, fields: list[str], *, at: datetime | None = None) -> None:
     """Save `fields` and move updated_at forward (never back, for imported history)."""
-    at = at or timezone.now()
+    ticket_touch_in_memory(ticket, at=at or timezone.now())
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def ticket_touch_in_memory(ticket: Ticket, *, at: datetime) -> None:
+    """Move updated_at forward to `at` (never back) without saving; bulk writers save it later."""
     if ticket.updated_at is None or at > ticket.updated_at:
         ticket.updated_at = at
-    ticket.save(update_fields=[*fields, "updated_at"])

@@ -15,6 +15,7 @@ from ..models import Message, Ticket, TicketEvent
 from ..sanitize import body_pair
 from .attachments import attachment_add
 from .events import ensure_changeable, event_record, ticket_lock, ticket_touch
+from .search import search_document_append
 from .status import status_change
 
 
@@ -27,6 +28,40 @@ class ReplyCollision(ValidationError):
             "A newer message arrived on this ticket while you were writing. Read it, then send again.",
             code="reply_collision",
         )
+
+
+def message_build(
+    *,
+    ticket: Ticket,
+    kind: str,
+    sender: str,
+    author=None,
+    body: str = "",
+    body_html: str = "",
+    channel: str | None = None,
+    external_message_id: str = "",
+    created_at: datetime | None = None,
+    has_attachments: bool = False,
+) -> Message:
+    """The unsaved message `message_add` stores (bodies sanitised, time not before the ticket's);
+    raises ValidationError when it has neither text nor attachments."""
+    clean_html, text = body_pair(body=body, body_html=body_html)
+    if not text and not has_attachments:
+        raise ValidationError("A message needs some text or an attachment.")
+    at = created_at or timezone.now()
+    if ticket.created_at is not None and ticket.created_at > at:
+        at = ticket.created_at
+    return Message(
+        ticket=ticket,
+        kind=kind,
+        sender=sender,
+        author=author,
+        body_html=clean_html,
+        body_text=text,
+        channel=channel or ticket.channel,
+        external_message_id=(external_message_id or "")[:998],
+        created_at=at,
+    )
 
 
 def message_add(
@@ -49,21 +84,20 @@ def message_add(
     The caller has locked the ticket and checked that it may change.
     """
     attachments = list(attachments)
-    clean_html, text = body_pair(body=body, body_html=body_html)
-    if not text and not attachments:
-        raise ValidationError("A message needs some text or an attachment.")
-    at = max(created_at or timezone.now(), ticket.created_at)
-    message = Message.objects.create(
+    message = message_build(
         ticket=ticket,
         kind=kind,
         sender=sender,
         author=author,
-        body_html=clean_html,
-        body_text=text,
-        channel=channel or ticket.channel,
-        external_message_id=(external_message_id or "")[:998],
-        created_at=at,
+        body=body,
+        body_html=body_html,
+        channel=channel,
+        external_message_id=external_message_id,
+        created_at=created_at,
+        has_attachments=bool(attachments),
     )
+    message.save(force_insert=True)
+    at = message.created_at
     for upload in attachments:
         attachment_add(message=message, upload=upload)
     event_record(
@@ -74,6 +108,14 @@ def message_add(
         message=message,
         occurred_at=at,
     )
+    ticket_touch(ticket, message_times_apply(ticket=ticket, message=message), at=at)
+    search_document_append(ticket=ticket, text=message.body_text)
+    return message
+
+
+def message_times_apply(*, ticket: Ticket, message: Message) -> list[str]:
+    """Move the ticket's denormalised message times for `message` (in memory); the changed fields."""
+    at = message.created_at
     fields = []
     if ticket.last_message_at is None or at > ticket.last_message_at:
         ticket.last_message_at = at
@@ -83,8 +125,7 @@ def message_add(
     ):
         ticket.first_public_reply_at = at
         fields.append("first_public_reply_at")
-    ticket_touch(ticket, fields, at=at)
-    return message
+    return fields
 
 
 def _check_collision(*, ticket: Ticket, by, seen_message_id: int | None) -> None:
@@ -100,7 +141,7 @@ def _check_collision(*, ticket: Ticket, by, seen_message_id: int | None) -> None
         raise ReplyCollision(newer)
 
 
-def _email_customer(*, ticket: Ticket, message: Message) -> None:
+def email_customer(*, ticket: Ticket, message: Message) -> None:
     """An emailed ticket's public reply goes out by email, threaded under the customer's last message."""
     if ticket.channel != Ticket.Channel.EMAIL or not ticket.requester_email:
         return
@@ -144,7 +185,7 @@ def ticket_reply(
     )
     if ticket.status == Ticket.Status.NEW:
         status_change(ticket=ticket, status=Ticket.Status.OPEN, by=by)
-    _email_customer(ticket=ticket, message=message)
+    email_customer(ticket=ticket, message=message)
     return message
 
 

@@ -6,6 +6,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts.models import AuditEntry
+from accounts.services import audit_record
+
 from ..models import SavedView
 from ..sanitize import plain_text
 
@@ -33,4 +36,7 @@ def saved_view_delete(*, saved_view: SavedView, by: User) -> None:
     """Only the owner deletes their view."""
     if saved_view.owner_id != by.pk:
         raise PermissionDenied("This saved view belongs to someone else.")
+    audit_record(
+        action=AuditEntry.Action.DELETE, actor=by, target=saved_view, details={"query": saved_view.query}
+    )
     saved_view.delete()

@@ -1,6 +1,6 @@
 """SLA due times from the policy of the ticket's priority."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ..models import SLAPolicy, Ticket
 
@@ -10,9 +10,24 @@ def sla_due_times(*, priority: str, direction: str, created_at: datetime) -> tup
 
     An outbound ticket starts with the agent's own reply, so it has no first-response target.
     """
-    policy = SLAPolicy.objects.filter(priority=priority).first()
+    return sla_due_times_under(
+        SLAPolicy.objects.filter(priority=priority).first(), direction=direction, created_at=created_at
+    )
+
+
+def sla_policies() -> dict[str, SLAPolicy]:
+    """Every SLA policy by priority, for writers that open many tickets at once."""
+    return {policy.priority: policy for policy in SLAPolicy.objects.all()}
+
+
+def sla_due_times_under(
+    policy: SLAPolicy | None, *, direction: str, created_at: datetime
+) -> tuple[datetime | None, ...]:
+    """sla_due_times with the policy already read (None: no policy for that priority)."""
     if policy is None:
         return None, None
+    # Elapsed time: Python adds to a local time by the wall clock, an hour off across a DST change.
+    created_at = created_at.astimezone(UTC)
     first = None
     if direction == Ticket.Direction.INBOUND:
         first = created_at + timedelta(minutes=policy.first_response_minutes)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 from helpdesk.roles import WORKSPACE_ROLES, has_role
 from lifecycle.models import Customer
 from lifecycle.services import customer_find_or_create, normalize_email, touchpoint_record
@@ -15,7 +17,8 @@ from lifecycle.services import customer_find_or_create, normalize_email, touchpo
 from ..models import Message, SatisfactionRating, Tag, Team, Ticket, TicketEvent
 from ..sanitize import plain_text
 from .events import ensure_changeable, event_record, ticket_lock, ticket_touch
-from .messages import message_add
+from .messages import email_customer, message_add
+from .search import search_documents_rebuild
 from .sla import sla_due_times, sla_snapshot
 from .status import solved_at_after, status_change
 
@@ -136,11 +139,12 @@ def ticket_create(
         created_at=at,
         updated_at=at,
     )
-    ticket.tags.set(tags_resolve(tags))
-    event_record(
-        ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=by, after=_created_after(ticket), occurred_at=at
-    )
-    message_add(
+    resolved = tags_resolve(tags)
+    if resolved:  # a new ticket has no tags to compare with, nor to clear
+        ticket.tags.add(*resolved)
+    created = _created_after(ticket, tag_names=[tag.name for tag in resolved])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=by, after=created, occurred_at=at)
+    first = message_add(
         ticket=ticket,
         kind=Message.Kind.PUBLIC,
         sender=Message.Sender.AGENT if outbound else Message.Sender.CUSTOMER,
@@ -152,6 +156,8 @@ def ticket_create(
         created_at=at,
         attachments=attachments,
     )
+    if outbound:  # the agent writes to the customer: on an email ticket the message goes out by email
+        email_customer(ticket=ticket, message=first)
     touchpoint_record(
         customer=customer,
         type="support_ticket",
@@ -168,7 +174,7 @@ def _customer_locked(*, email: str, name: str) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
-def _created_after(ticket: Ticket) -> dict:
+def _created_after(ticket: Ticket, *, tag_names: list[str]) -> dict:
     return {
         "status": ticket.status,
         "priority": ticket.priority,
@@ -177,7 +183,7 @@ def _created_after(ticket: Ticket) -> dict:
         "team": ticket.team_id,
         "assignee": ticket.assignee_id,
         "type": ticket.type,
-        "tags": _tag_names(ticket),
+        "tags": tag_names,
     }
 
 
@@ -299,14 +305,21 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None) -> Ticket:
     moved = Message.objects.filter(ticket=source)
     moved.filter(created_at__lt=target.created_at).update(created_at=target.created_at)
     moved.update(ticket=target)
+    search_documents_rebuild(ticket_ids=[source.pk, target.pk])
     _refresh_message_times(target)
     ticket_touch(target, ["first_public_reply_at", "last_message_at"], at=now)
     if source.status != Ticket.Status.CLOSED:
         status_change(ticket=source, status=Ticket.Status.CLOSED, by=by, at=now)
-    SatisfactionRating.objects.filter(ticket=source).delete()
+    dropped, _ = SatisfactionRating.objects.filter(ticket=source).delete()
     source.merged_into = target
     ticket_touch(source, ["merged_into"], at=now)
     event_record(ticket=source, kind=TicketEvent.Kind.MERGED, actor=by, after=target.pk, occurred_at=now)
+    audit_record(
+        action=AuditEntry.Action.TICKET_MERGED,
+        actor=by,
+        target=target,
+        details={"source": source.reference, "target": target.reference, "rating_deleted": bool(dropped)},
+    )
     return target
 
 
@@ -347,6 +360,7 @@ def ticket_mark_spam(*, ticket: Ticket, by: User | None) -> Ticket:
     ticket.is_spam = True
     ticket_touch(ticket, ["is_spam"])
     event_record(ticket=ticket, kind=TicketEvent.Kind.SPAM, actor=by, before=False, after=True)
+    audit_record(action=AuditEntry.Action.DELETE, actor=by, target=ticket, details={"as": "spam"})
     return ticket
 
 

@@ -32,7 +32,6 @@ def _ticket_or_404(request: HttpRequest, reference: str) -> Ticket:
 
 
 def _render_page(request, ticket, *, composer=None, fields_form=None, collision=None, status=200):
-    agents = list(workspace_agents())
     page = ticket_page(user=request.user, ticket=ticket)
     context = {
         "nav": "tickets",
@@ -40,7 +39,7 @@ def _render_page(request, ticket, *, composer=None, fields_form=None, collision=
         "ticket": ticket,
         "composer": composer or ComposerForm(initial={"seen_message_id": page.last_public_message_id}),
         "fields_form": fields_form
-        or TicketFieldsForm.for_ticket(ticket, agents=agents, teams=list(Team.objects.all())),
+        or TicketFieldsForm.for_ticket(ticket, agents=page.agents, teams=page.teams),
         "collision": collision,
         "others": presence_others(ticket_id=ticket.pk, user=request.user),
         "customer_url": _customer_url(ticket.customer_id),
@@ -113,6 +112,10 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     except ValidationError as error:
         form.add_error(None, error)
         return _render_page(request, ticket, fields_form=form, status=400)
+    if visible_ticket_id(user=request.user, reference=ticket.reference) is None:
+        # Moved to a team the agent is not in: back to the queue, not to a page they may no longer see.
+        messages.success(request, f"{ticket.reference} was moved to {ticket.team}; it has left your queue.")
+        return redirect("tickets:queue")
     messages.success(request, "Ticket updated." if changed else "Nothing to change.")
     return redirect("tickets:detail", reference=ticket.reference)
 
