@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Greatest, Lower
 
 POSITIVE = [MinValueValidator(1), MaxValueValidator(3650)]
 
@@ -22,6 +22,12 @@ FORWARD_STAGES = (Stage.REACH, Stage.ACQUISITION, Stage.CONVERSION, Stage.RETENT
 PAYING_STAGES = (Stage.CONVERSION, Stage.RETENTION, Stage.LOYALTY)
 
 
+def inactivity_anchor() -> Greatest:
+    """The time a paying customer's inactivity window runs from: their last activity or the time they
+    entered their stage, whichever is later (lifecycle.rules.inactivity_deadline, in SQL)."""
+    return Greatest(Coalesce("last_activity_at", "stage_since"), Coalesce("stage_since", "last_activity_at"))
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True)
@@ -33,6 +39,18 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# What erased free text (bodies, subjects, comments) reads from then on.
+ERASED_TEXT = "[erased]"
+
+
+ERASED_NAME_PREFIX = "Erased customer #"
+
+
+def erased_name(customer_id: int) -> str:
+    """What an erased customer is called, everywhere their name was."""
+    return f"{ERASED_NAME_PREFIX}{customer_id}"
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -67,6 +85,17 @@ class Customer(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_customers"
     )
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer's personal data was erased on request (the record stays, anonymous).",
+    )
+    # Kept by every write of the history, so that an event later than all others is applied to
+    # the stored state without reading the customer's past (lifecycle.services.history).
+    last_input_at = models.DateTimeField(
+        null=True, blank=True, help_text="The time of the latest event or stage correction."
+    )
+    purchase_count = models.PositiveIntegerField(default=0, help_text="Purchases, renewals included.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,6 +105,12 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["stage", "last_activity_at"], name="lifecycle_cust_stage_idx"),
             models.Index(fields=["-churn_risk_score"], name="lifecycle_cust_risk_idx"),
+            # The periodic churn rule: paying customers by the start of their inactivity window.
+            models.Index(
+                inactivity_anchor(),
+                name="lifecycle_cust_inactive_idx",
+                condition=models.Q(stage__in=PAYING_STAGES, merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,7 +118,14 @@ class Customer(models.Model):
 
     @property
     def first_name(self) -> str:
+        if self.erased_at is not None:
+            return ""  # not "Erased" in a greeting
         return (self.display_name or "").split(" ")[0]
+
+    @property
+    def audit_label(self) -> str:
+        """The customer named by id only: what the audit log keeps, so erasing leaves no name there."""
+        return f"Customer #{self.pk}"
 
 
 class CustomerEmail(models.Model):
@@ -145,7 +187,8 @@ class TouchpointEvent(models.Model):
         SUPPORT_TICKET = "support_ticket", "Support ticket opened"
         OTHER = "other", "Other"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: lifecycle_event_cust_idx (customer, occurred_at) serves it.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=32, choices=Type.choices)
     occurred_at = models.DateTimeField()
     source = models.CharField(max_length=64, default="helpdesk")
@@ -185,7 +228,10 @@ class StageChange(models.Model):
         RULE = "rule", "Rule"
         PERSON = "person", "Person"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    # No index of its own: lifecycle_stage_cust_idx (customer, occurred_at, id) serves it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )
     from_stage = models.CharField(max_length=16, choices=Stage.choices, null=True, blank=True)
     to_stage = models.CharField(max_length=16, choices=Stage.choices)
     occurred_at = models.DateTimeField()

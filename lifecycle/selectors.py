@@ -21,6 +21,7 @@ from .models import (
     CustomerExternalId,
     CustomerPhone,
     ExitSurvey,
+    Organization,
     Stage,
     StageChange,
     TouchpointEvent,
@@ -121,6 +122,11 @@ def customer_page(*, user, customer_id: int) -> Customer:
     if customer is None:
         raise Http404
     return customer
+
+
+def organization_names(*, limit: int = 1000) -> list[str]:
+    """Organization names to offer when a customer's organization is edited, alphabetically."""
+    return list(Organization.objects.order_by("name").values_list("name", flat=True)[:limit])
 
 
 def customer_timeline(*, customer: Customer, limit: int = 50) -> list[TimelineItem]:

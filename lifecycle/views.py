@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpdesk.roles import ADMIN, WORKSPACE_ROLES, role_required
+from helpdesk.roles import ADMIN, AGENT, MANAGER, OVERSIGHT_ROLES, WORKSPACE_ROLES, has_role, role_required
 
 from . import selectors, services
 from .forms import (
+    CustomerEditForm,
+    CustomerEraseForm,
     CustomerFilterForm,
     CustomerMergeForm,
     ExitSurveyForm,
@@ -19,6 +21,8 @@ from .forms import (
 from .models import Customer, LifecycleSettings
 
 PAGE_SIZE = 50
+# Who may change a customer's name, addresses, ids and preferences (QA reviewers only read).
+EDIT_ROLES = (AGENT, MANAGER, ADMIN)
 
 
 @role_required(*WORKSPACE_ROLES)
@@ -66,7 +70,34 @@ def _detail_context(request, customer, correction_form=None, merge_form=None) ->
         "correction_form": correction_form or StageCorrectionForm(initial={"to_stage": customer.stage}),
         "merge_form": merge_form or CustomerMergeForm(),
         "high_risk": customer.churn_risk_score >= selectors.HIGH_RISK,
+        "can_edit": has_role(request.user, *EDIT_ROLES),
     }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*EDIT_ROLES)
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_page(user=request.user, customer_id=customer_id)
+    if customer.merged_into_id:
+        messages.info(request, f"{customer} was merged into this customer.")
+        return redirect("lifecycle:customer_edit", customer.merged_into_id)
+    form = CustomerEditForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_profile_update(customer=customer, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Customer saved.")
+            return redirect("lifecycle:customer_detail", customer.pk)
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "form": form,
+        "organization_names": selectors.organization_names(),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "lifecycle/customer_edit.html", context, status=status)
 
 
 @require_POST
@@ -104,6 +135,47 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
             return redirect("lifecycle:customer_detail", target.pk)
     context = _detail_context(request, target, merge_form=form)
     return render(request, "lifecycle/customer_detail.html", context, status=400)
+
+
+@require_http_methods(["GET"])
+@role_required(*OVERSIGHT_ROLES)
+def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Everything about the customer as one JSON file (a data-access request); audited."""
+    customer = selectors.customer_page(user=request.user, customer_id=customer_id)
+    try:
+        document = services.customer_export(customer=customer, by=request.user, ip_address=_ip(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("lifecycle:customer_detail", customer.pk)
+    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def customer_erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Ask for a reason and a confirmation, then erase the customer's personal data."""
+    customer = selectors.customer_page(user=request.user, customer_id=customer_id)
+    if customer.merged_into_id or customer.erased_at:
+        return redirect("lifecycle:customer_detail", customer.pk)
+    form = CustomerEraseForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.customer_erase(
+                customer=customer,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                ip_address=_ip(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"The personal data of customer #{customer.pk} was erased.")
+            return redirect("lifecycle:customer_detail", customer.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"nav": "customers", "customer": customer, "form": form}
+    return render(request, "lifecycle/customer_erase.html", context, status=status)
 
 
 @role_required(*WORKSPACE_ROLES)
@@ -160,6 +232,10 @@ def exit_survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "lifecycle/exitsurvey_closed.html", {"why": "expired"}, status=410)
     status = 400 if request.method == "POST" else 200
     return render(request, "lifecycle/exitsurvey_form.html", {"form": form, "survey": survey}, status=status)
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
 
 
 def _add_errors(form, error: ValidationError) -> None:

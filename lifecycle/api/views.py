@@ -10,12 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import idempotent
-from api.permissions import IsStaff
+from api.permissions import IsAdmin, IsOversight, IsStaff
 
 from .. import services
 from ..models import Customer, CustomerEmail, CustomerExternalId, StageChange
 from ..selectors import customer_lookup
-from ..services.bulk import EventInput, customer_create, organization_get_or_create, touchpoints_record_bulk
+from ..services.bulk import customer_create
+from ..services.touchpoints import EventInput, touchpoints_record_bulk
 from . import serializers as s
 
 IDEMPOTENCY = OpenApiParameter(
@@ -100,7 +101,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 services.customer_external_id_add(customer=customer, **external)
             services.customer_update(
                 customer=customer,
-                organization=organization_get_or_create(name=organization) if organization else None,
+                organization=services.organization_get_or_create(name=organization) if organization else None,
                 clear_organization=organization == "",
                 **data,
             )
@@ -147,11 +148,78 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         page = self.paginate_queryset(changes.order_by("-id"))
         return self.get_paginated_response(s.StageChangeSerializer(page, many=True).data)
 
+    @extend_schema(
+        summary="Everything about one customer, as one document (a data-access request)",
+        description=(
+            "Managers and admins; a token needs `privacy:read` (or `all`): `customers:read` is not "
+            "enough, because the export holds every message of their tickets, internal notes included. "
+            "Each export is recorded in the audit log. A customer merged into another answers 400: "
+            "export the survivor, who holds all their data."
+        ),
+        responses={200: s.CustomerExportSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        scope_resource="privacy",
+        permission_classes=[*permission_classes, IsOversight],
+    )
+    def export(self, request, pk=None):
+        document = services.customer_export(
+            customer=self.get_object(), by=request.user, ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response(document)
+
+    @extend_schema(
+        summary="Erase (anonymise) the customer's personal data for good",
+        description=(
+            "Admins only; a token needs `privacy:write` (or `all`). Names, addresses, phone numbers, "
+            "external ids, message bodies, raw emails, attachments and comments are removed or replaced "
+            "by a tombstone; tickets, events, stage history and rating scores stay, so every KPI is "
+            "unchanged. Audited with the reason. Erasing an erased customer changes nothing (200)."
+        ),
+        request=s.EraseSerializer,
+        responses={200: s.CustomerSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        scope_resource="privacy",
+        permission_classes=[*permission_classes, IsAdmin],
+    )
+    @idempotent
+    def erase(self, request, pk=None):
+        customer = self.get_object()
+        reason = _valid(s.EraseSerializer, request.data)["reason"]
+        erased = services.customer_erase(
+            customer=customer, by=request.user, reason=reason, ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response(self._read(erased))
+
     def _read(self, customer: Customer) -> dict:
         return s.CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data
 
 
-def _customer_of(item: dict) -> Customer:
+def _customer_of(item: dict, known: dict) -> Customer:
+    """The customer an event names; `known` remembers those already found in this request
+    (a batch usually names a few customers many times)."""
+    key = _customer_key(item)
+    if key not in known:
+        known[key] = _find_customer(item)
+    return known[key]
+
+
+def _customer_key(item: dict) -> tuple:
+    if item.get("customer"):
+        return ("id", item["customer"])
+    if item.get("customer_email"):
+        return ("email", item["customer_email"].strip().lower())
+    external = item["customer_external_id"]
+    return ("external", external["source"], external["external_id"])
+
+
+def _find_customer(item: dict) -> Customer:
     if item.get("customer"):
         customer = Customer.objects.filter(pk=item["customer"]).first()
         if customer is None:
@@ -166,9 +234,9 @@ def _customer_of(item: dict) -> Customer:
     return customer
 
 
-def _input(item: dict) -> EventInput:
+def _input(item: dict, known: dict) -> EventInput:
     return EventInput(
-        customer=_customer_of(item),
+        customer=_customer_of(item, known),
         type=item["type"],
         occurred_at=item["occurred_at"],
         source=item["source"],
@@ -194,7 +262,7 @@ class EventView(APIView):
     def post(self, request):
         item = _valid(s.EventInSerializer, request.data)
         with transaction.atomic():
-            result = touchpoints_record_bulk(events=[_input(item)])
+            result = touchpoints_record_bulk(events=[_input(item, {})])
         event = (result.created or result.duplicates)[0]
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(s.EventOutSerializer(event).data, status=code)
@@ -216,10 +284,10 @@ class EventBulkView(APIView):
     def post(self, request):
         items = _valid(s.BulkEventsSerializer, request.data)["events"]
         with transaction.atomic():
-            inputs = []
+            inputs, known = [], {}
             for index, item in enumerate(items):
                 try:
-                    inputs.append(_input(item))
+                    inputs.append(_input(item, known))
                 except ValidationError as exc:
                     raise ValidationError({f"events[{index}]": exc.detail}) from exc
             result = touchpoints_record_bulk(events=inputs)

@@ -10,26 +10,35 @@ from .customers import (
     customer_merge,
     customer_phone_add,
     customer_phone_remove,
+    customer_profile_update,
     customer_set_churn_risk,
     customer_update,
     merge_handlers,
     normalize_email,
+    normalize_name,
     normalize_phone,
+    organization_get_or_create,
 )
-from .history import history_replay, stage_correct, surviving, thresholds_current, touchpoint_record
+from .data_rights import customer_erase, customer_export, customer_ids_merged
+from .history import history_replay, stage_correct, surviving, thresholds_current
 from .settings import lifecycle_settings_update
 from .surveys import exit_survey_answer, exit_survey_from_token, exit_survey_token, exit_surveys_dispatch
+from .touchpoints import touchpoint_record, touchpoints_record_bulk
 
 __all__ = [
     "churn_inactive_customers",
     "customer_email_add",
     "customer_email_remove",
+    "customer_erase",
+    "customer_export",
     "customer_external_id_add",
     "customer_external_id_remove",
     "customer_find_or_create",
+    "customer_ids_merged",
     "customer_merge",
     "customer_phone_add",
     "customer_phone_remove",
+    "customer_profile_update",
     "customer_set_churn_risk",
     "customer_update",
     "exit_survey_answer",
@@ -40,9 +49,12 @@ __all__ = [
     "lifecycle_settings_update",
     "merge_handlers",
     "normalize_email",
+    "normalize_name",
     "normalize_phone",
+    "organization_get_or_create",
     "stage_correct",
     "surviving",
     "thresholds_current",
     "touchpoint_record",
+    "touchpoints_record_bulk",
 ]

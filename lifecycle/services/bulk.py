@@ -1,90 +1,14 @@
-"""Many touchpoints at once (the API's bulk endpoint): one insert, one replay per customer."""
+"""Customers created whole (the API: addresses, phones, external ids and organization at once) or
+many at once (ticket intake in bulk)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from ..models import Customer, CustomerEmail, Organization, TouchpointEvent
-from .customers import customer_find_or_create, normalize_email
-from .history import _lock, _validate_event, history_replay, surviving
-
-
-@dataclass(frozen=True)
-class EventInput:
-    customer: Customer
-    type: str
-    occurred_at: datetime
-    source: str
-    idempotency_key: str = ""
-    value: Decimal | None = None
-    data: dict | None = None
-
-
-@dataclass
-class BulkResult:
-    created: list[TouchpointEvent]
-    duplicates: list[TouchpointEvent]
-
-
-@transaction.atomic
-def touchpoints_record_bulk(*, events: list[EventInput]) -> BulkResult:
-    """Record events like touchpoint_record would one by one, with the same history in the end.
-
-    Events whose (source, idempotency_key) is already recorded (or repeated in the batch) are
-    returned as duplicates and change nothing.
-    """
-    for event in events:
-        _validate_event(
-            type=event.type,
-            occurred_at=event.occurred_at,
-            source=event.source,
-            idempotency_key=event.idempotency_key,
-        )
-    keyed = {(e.source, e.idempotency_key) for e in events if e.idempotency_key}
-    by_source: dict[str, list[str]] = {}
-    for source, key in keyed:
-        by_source.setdefault(source, []).append(key)
-    existing = {
-        (e.source, e.idempotency_key): e
-        for source, keys in by_source.items()
-        for e in TouchpointEvent.objects.filter(source=source, idempotency_key__in=keys)
-    }
-    fresh, duplicates, seen = [], [], set(existing)
-    for event in events:
-        key = (event.source, event.idempotency_key)
-        if event.idempotency_key and key in seen:
-            if key in existing:
-                duplicates.append(existing[key])
-            continue
-        seen.add(key)
-        fresh.append(event)
-    customers = {c.pk: c for c in (surviving(e.customer) for e in fresh)}
-    for pk in sorted(customers):  # a fixed lock order: two bulk posts never deadlock
-        customers[pk] = _lock(customers[pk])
-    rows = [
-        TouchpointEvent(
-            customer=customers[surviving(e.customer).pk],
-            type=e.type,
-            occurred_at=e.occurred_at,
-            source=e.source,
-            idempotency_key=e.idempotency_key,
-            value=e.value,
-            data=e.data or {},
-        )
-        for e in fresh
-    ]
-    created = TouchpointEvent.objects.bulk_create(rows)
-    earliest: dict[int, datetime] = {}
-    for row in rows:
-        earliest[row.customer_id] = min(earliest.get(row.customer_id, row.occurred_at), row.occurred_at)
-    for pk, since in earliest.items():
-        history_replay(customer=customers[pk], since=since)
-    return BulkResult(created=created, duplicates=duplicates)
+from ..models import Customer, CustomerEmail
+from .customers import customer_find_or_create, normalize_email, normalize_name, organization_get_or_create
+from .history import surviving
 
 
 @transaction.atomic
@@ -111,7 +35,7 @@ def customer_create(
         for address in addresses[1:]:
             CustomerEmail.objects.create(customer=customer, address=address)
     else:
-        customer = Customer.objects.create(display_name=display_name.strip()[:200])
+        customer = Customer.objects.create(display_name=normalize_name(display_name))
     for number in phones:
         customer_phone_add(customer=customer, number=number)
     for external in external_ids:
@@ -126,7 +50,34 @@ def customer_create(
     return customer
 
 
-def organization_get_or_create(*, name: str) -> Organization:
-    name = name.strip()[:200]
-    found = Organization.objects.filter(name__iexact=name).first()
-    return found or Organization.objects.create(name=name)
+@transaction.atomic
+def customers_find_or_create_bulk(*, people: dict[str, str]) -> dict[str, Customer]:
+    """customer_find_or_create for many addresses at once: {address: name for a new customer} ->
+    {normalised address: customer}, with one query to find and one insert per table to create."""
+    names = {normalize_email(address): name for address, name in people.items()}
+    found = customers_for_addresses(names)
+    missing = [address for address in names if address not in found]
+    if not missing:
+        return found
+    try:
+        with transaction.atomic():
+            created = Customer.objects.bulk_create(
+                [Customer(display_name=normalize_name(names[a])) for a in missing]
+            )
+            CustomerEmail.objects.bulk_create(
+                [
+                    CustomerEmail(customer=c, address=a, is_primary=True)
+                    for a, c in zip(missing, created, strict=True)
+                ]
+            )
+        found.update(zip(missing, created, strict=True))
+    except IntegrityError:  # another process created one of these addresses a moment ago
+        for address in missing:
+            found[address] = customer_find_or_create(email=address, name=names[address])
+    return found
+
+
+def customers_for_addresses(addresses) -> dict[str, Customer]:
+    """The (surviving) customers owning these normalised addresses, by address; one query."""
+    rows = CustomerEmail.objects.select_related("customer").filter(address__in=list(addresses))
+    return {email.address: surviving(email.customer) for email in rows}

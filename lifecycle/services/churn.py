@@ -2,7 +2,10 @@
 
 A paying customer with no activity for longer than the churn window churns at the moment the
 window ran out (the same instant the rules give when a late event replays them), with a
-StageChange of cause `rule`, and gets an exit survey if that moment is recent.
+StageChange of cause `rule`, and gets an exit survey if that moment is recent (its email is
+queued by exit_surveys_dispatch, in bulk). The due customers are found through a partial index
+on the start of their inactivity window (lifecycle_cust_inactive_idx) and churned a chunk at a
+time, each chunk one statement and one short transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +14,17 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from ..models import PAYING_STAGES, Customer, ExitSurvey, LifecycleSettings, Stage, StageChange
+from ..models import (
+    PAYING_STAGES,
+    Customer,
+    ExitSurvey,
+    LifecycleSettings,
+    Stage,
+    StageChange,
+    inactivity_anchor,
+)
 
 STAGE_CHANGE_COLUMNS = (
     "customer_id",
@@ -26,16 +36,14 @@ STAGE_CHANGE_COLUMNS = (
     "reason",
 )
 SURVEY_COLUMNS = ("customer_id", "churned_at", "created_at", "expires_at", "reason", "comment")
+CHUNK = 5000
 
 
 def due_for_churn(*, now: datetime, days: int) -> QuerySet:
     """Paying customers whose inactivity window ran out before `now`, with their `deadline`."""
-    anchor = Greatest(
-        Coalesce("last_activity_at", "stage_since"), Coalesce("stage_since", "last_activity_at")
-    )
     return (
         Customer.objects.filter(merged_into__isnull=True, stage__in=PAYING_STAGES)
-        .annotate(anchor=anchor)
+        .annotate(anchor=inactivity_anchor())
         .filter(anchor__lt=now - timedelta(days=days))
         .annotate(
             deadline=ExpressionWrapper(
@@ -45,8 +53,7 @@ def due_for_churn(*, now: datetime, days: int) -> QuerySet:
     )
 
 
-@transaction.atomic
-def churn_inactive_customers(*, now: datetime | None = None) -> tuple[int, int]:
+def churn_inactive_customers(*, now: datetime | None = None, chunk: int = CHUNK) -> tuple[int, int]:
     """Churn every inactive paying customer; returns (customers churned, surveys opened)."""
     now = now or timezone.now()
     config = LifecycleSettings.load()
@@ -54,16 +61,28 @@ def churn_inactive_customers(*, now: datetime | None = None) -> tuple[int, int]:
     valid = timedelta(days=config.survey_valid_days)
     reason = f"No activity for {days} days"
     due = due_for_churn(now=now, days=days)
-    if connection.vendor == "postgresql":
-        return _churn_postgresql(due=due, now=now, reason=reason, valid=valid)
-    return _churn_generic(due=due, now=now, reason=reason, valid=valid)
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _churn_generic(due=due, now=now, reason=reason, valid=valid)
+    churned = opened = 0
+    while True:
+        with transaction.atomic():
+            moved, asked = _churn_postgresql(due=due, now=now, reason=reason, valid=valid, chunk=chunk)
+        churned, opened = churned + moved, opened + asked
+        if moved < chunk:
+            return churned, opened
 
 
-def _churn_postgresql(*, due: QuerySet, now: datetime, reason: str, valid: timedelta) -> tuple[int, int]:
-    # One statement: rows locked by a concurrent event are skipped and churned (or not) next time.
+def _churn_postgresql(
+    *, due: QuerySet, now: datetime, reason: str, valid: timedelta, chunk: int
+) -> tuple[int, int]:
+    # One statement a chunk, the longest-inactive first (in the order of the index). Rows locked
+    # by a concurrent event are skipped and churned (or not) next time; those churned leave the
+    # partial index, so each chunk starts where the last one ended.
     select_sql, select_params = (
         due.select_for_update(skip_locked=True, of=("self",))
-        .values("id", "stage", "deadline")
+        .order_by("anchor")
+        .values("id", "stage", "deadline")[:chunk]
         .query.sql_with_params()
     )
     customers, changes, surveys = (

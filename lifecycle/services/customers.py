@@ -8,9 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db.models import Case, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 
 from ..models import (
     Customer,
@@ -27,6 +30,9 @@ from ..models import (
 from .history import history_replay, surviving
 
 PHONE_CHARS = re.compile(r"[^\d+]")
+# Control characters and the bidi embeddings, overrides and isolates that make a name read
+# differently from what it is ("Dana \u202eseliF" shows as "Dana Files").
+NAME_SPOOFING = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 UPDATABLE = ("display_name", "organization", "preferred_language", "time_zone", "marketing_consent")
 
 
@@ -34,6 +40,11 @@ def normalize_email(address: str) -> str:
     address = (address or "").strip().lower()
     validate_email(address)
     return address
+
+
+def normalize_name(name: str) -> str:
+    """A display name on one line, without control or direction-override characters, at most 200 long."""
+    return " ".join(NAME_SPOOFING.sub("", name or "").split())[:200]
 
 
 def normalize_phone(number: str) -> str:
@@ -45,6 +56,13 @@ def normalize_phone(number: str) -> str:
     return digits
 
 
+def ensure_not_erased(*customers: Customer) -> None:
+    """An erased customer's record takes no new personal data (addresses, ids, names, merges)."""
+    for customer in customers:
+        if customer.erased_at is not None:
+            raise ValidationError(f"Customer #{customer.pk} was erased; their record takes no personal data.")
+
+
 def customer_find_or_create(*, email: str, name: str = "") -> Customer:
     """The customer who owns `email`, created (with that address) if nobody does."""
     address = normalize_email(email)
@@ -53,7 +71,7 @@ def customer_find_or_create(*, email: str, name: str = "") -> Customer:
         return surviving(found.customer)
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(display_name=(name or "").strip()[:200])
+            customer = Customer.objects.create(display_name=normalize_name(name))
             CustomerEmail.objects.create(customer=customer, address=address, is_primary=True)
             return customer
     except IntegrityError:
@@ -73,8 +91,9 @@ def customer_update(
     clear_organization: bool = False,
 ) -> Customer:
     """Change the customer's own fields; arguments left at None keep their value."""
+    ensure_not_erased(customer)
     values = {
-        "display_name": None if display_name is None else display_name.strip()[:200],
+        "display_name": None if display_name is None else normalize_name(display_name),
         "organization": organization,
         "preferred_language": preferred_language,
         "time_zone": time_zone,
@@ -93,7 +112,122 @@ def customer_update(
 
 
 @transaction.atomic
+def customer_profile_update(
+    *,
+    customer: Customer,
+    display_name: str,
+    emails: list[str],
+    phones: list[str],
+    external_ids: list[tuple[str, str]],
+    organization: str,
+    preferred_language: str,
+    time_zone: str,
+    marketing_consent: bool,
+) -> Customer:
+    """Set everything a person may edit of a customer: their own fields and the whole lists of
+    addresses (the first is the primary one), phone numbers and external ids (source, id). The
+    organization is named: an unknown name creates it, an empty one removes it.
+
+    An address or external id that belongs to another customer is refused: the two are the same
+    person, and merging them (customer_merge) keeps both histories.
+    """
+    addresses = list(dict.fromkeys(_in_field("emails", normalize_email, address) for address in emails))
+    numbers = list(dict.fromkeys(_in_field("phones", normalize_phone, number) for number in phones))
+    ids = list(dict.fromkeys(_external_id(source, external_id) for source, external_id in external_ids))
+    _refuse_taken(customer=customer, addresses=addresses, ids=ids)
+    _set_emails(customer=customer, addresses=addresses)
+    CustomerPhone.objects.filter(customer=customer).exclude(number__in=numbers).delete()
+    known = set(CustomerPhone.objects.filter(customer=customer).values_list("number", flat=True))
+    CustomerPhone.objects.bulk_create(
+        CustomerPhone(customer=customer, number=n) for n in numbers if n not in known
+    )
+    _set_external_ids(customer=customer, ids=ids)
+    organization = organization.strip()
+    return customer_update(
+        customer=customer,
+        display_name=display_name,
+        organization=organization_get_or_create(name=organization) if organization else None,
+        clear_organization=not organization,
+        preferred_language=preferred_language.strip(),
+        time_zone=time_zone.strip(),
+        marketing_consent=marketing_consent,
+    )
+
+
+def organization_get_or_create(*, name: str) -> Organization:
+    name = name.strip()[:200]
+    found = Organization.objects.filter(name__iexact=name).first()
+    return found or Organization.objects.create(name=name)
+
+
+def _in_field(field: str, normalize, value: str) -> str:
+    try:
+        return normalize(value)
+    except ValidationError as error:
+        raise ValidationError({field: f"{value}: {' '.join(error.messages)}"}) from error
+
+
+def _external_id(source: str, external_id: str) -> tuple[str, str]:
+    source, external_id = (source or "").strip().lower(), (external_id or "").strip()
+    if not source or not external_id or len(source) > 64 or len(external_id) > 255:
+        raise ValidationError({"external_ids": "Give a source (64 characters at most) and an id."})
+    return source, external_id
+
+
+def _refuse_taken(*, customer: Customer, addresses: list[str], ids: list[tuple[str, str]]) -> None:
+    errors: dict[str, list[str]] = {}
+    taken = CustomerEmail.objects.filter(address__in=addresses).exclude(customer=customer)
+    for address, owner, name in taken.values_list("address", "customer_id", "customer__display_name"):
+        errors.setdefault("emails", []).append(_merge_hint(f"{address} belongs to", owner, name))
+    wanted = Q(pk__in=[])
+    for source, external_id in ids:
+        wanted |= Q(source=source, external_id=external_id)
+    taken_ids = CustomerExternalId.objects.filter(wanted).exclude(customer=customer)
+    for source, external_id, owner, name in taken_ids.values_list(
+        "source", "external_id", "customer_id", "customer__display_name"
+    ):
+        errors.setdefault("external_ids", []).append(
+            _merge_hint(f"{source}:{external_id} belongs to", owner, name)
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _merge_hint(what: str, owner: int, name: str) -> str:
+    who = f"customer #{owner}" + (f" ({name})" if name else "")
+    return f"{what} {who}. If they are the same person, merge #{owner} into this customer instead."
+
+
+def _set_emails(*, customer: Customer, addresses: list[str]) -> None:
+    CustomerEmail.objects.filter(customer=customer).exclude(address__in=addresses).delete()
+    known = set(CustomerEmail.objects.filter(customer=customer).values_list("address", flat=True))
+    CustomerEmail.objects.bulk_create(
+        CustomerEmail(customer=customer, address=address) for address in addresses if address not in known
+    )
+    if addresses:
+        CustomerEmail.objects.filter(customer=customer).update(
+            is_primary=Case(When(address=addresses[0], then=Value(True)), default=Value(False))
+        )
+
+
+def _set_external_ids(*, customer: Customer, ids: list[tuple[str, str]]) -> None:
+    current = set(CustomerExternalId.objects.filter(customer=customer).values_list("source", "external_id"))
+    gone = current - set(ids)
+    if gone:
+        match = Q(pk__in=[])
+        for source, external_id in gone:
+            match |= Q(source=source, external_id=external_id)
+        CustomerExternalId.objects.filter(match, customer=customer).delete()
+    CustomerExternalId.objects.bulk_create(
+        CustomerExternalId(customer=customer, source=source, external_id=external_id)
+        for source, external_id in ids
+        if (source, external_id) not in current
+    )
+
+
+@transaction.atomic
 def customer_email_add(*, customer: Customer, address: str, primary: bool = False) -> CustomerEmail:
+    ensure_not_erased(customer)
     address = normalize_email(address)
     owner = CustomerEmail.objects.filter(address=address).values_list("customer_id", flat=True).first()
     if owner is not None:
@@ -118,6 +252,7 @@ def customer_email_remove(*, customer: Customer, address: str) -> None:
 
 @transaction.atomic
 def customer_phone_add(*, customer: Customer, number: str) -> CustomerPhone:
+    ensure_not_erased(customer)
     number = normalize_phone(number)
     existing = CustomerPhone.objects.filter(customer=customer, number=number).first()
     return existing or CustomerPhone.objects.create(customer=customer, number=number)
@@ -132,6 +267,7 @@ def customer_phone_remove(*, customer: Customer, number: str) -> None:
 
 @transaction.atomic
 def customer_external_id_add(*, customer: Customer, source: str, external_id: str) -> CustomerExternalId:
+    ensure_not_erased(customer)
     source, external_id = (source or "").strip().lower(), (external_id or "").strip()
     if not source or not external_id or len(source) > 64 or len(external_id) > 255:
         raise ValidationError({"external_id": "Give a source (64 characters at most) and an id."})
@@ -178,6 +314,7 @@ def customer_merge(*, source: Customer, target: Customer, by) -> Customer:
     if len(locked) != 2 or any(c.merged_into_id for c in locked.values()):
         raise ValidationError("Both customers must exist and not be merged already.")
     source, target = locked[source.pk], locked[target.pk]
+    ensure_not_erased(source, target)
     since = _earliest_input(source)
     _move_contacts(source=source, target=target)
     TouchpointEvent.objects.filter(customer=source).update(customer=target)
@@ -191,9 +328,17 @@ def customer_merge(*, source: Customer, target: Customer, by) -> Customer:
     Customer.objects.filter(pk=source.pk).update(
         merged_into=target, stage=None, stage_since=None, user=None, updated_at=now
     )
-    CustomerMerge.objects.create(source=source, target=target, by=by if getattr(by, "pk", None) else None)
+    merge = CustomerMerge.objects.create(
+        source=source, target=target, by=by if getattr(by, "pk", None) else None
+    )
     if since is not None:
         history_replay(customer=target, since=since, now=now)
+    audit_record(
+        action=AuditEntry.Action.CUSTOMER_MERGED,
+        actor=by,
+        target=target,
+        details={"source": source.pk, "target": target.pk, "merge": merge.pk},
+    )
     return target
 
 

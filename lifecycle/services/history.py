@@ -1,20 +1,26 @@
-"""Events, corrections and the stage history they produce.
+"""The stage history that events and corrections produce.
 
 The history is always what processing every input (events and corrections) in time order
-would give. An input that arrives after later ones were processed replays the customer from
-its time: the live rows that no longer hold are superseded (never deleted) and the new ones
-appended, so readers that follow the table by id see every change.
+would give. An input later than every input of its customer (the usual case: the helpdesk's
+own touchpoints, integrations that deliver as things happen) is applied to the state stored on
+the customer row (stage, stage since, last activity, purchases, latest input), so it reads
+nothing of the customer's past. An input that arrives after later ones were processed replays
+the customer from its time: the live rows that no longer hold are superseded (never deleted)
+and the new ones appended, so readers that follow the table by id see every change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import transaction
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
+
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 
 from .. import rules
 from ..models import Customer, LifecycleSettings, Stage, StageChange, StageCorrection, TouchpointEvent
@@ -22,16 +28,13 @@ from .surveys import exit_survey_open_for_churn
 
 # Clocks of integrations drift a little; an event further in the future is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+THRESHOLDS = ("retention_window_days", "purchases_for_loyalty", "nps_promoter_score", "churn_inactivity_days")
+STATE_FIELDS = ("stage", "stage_since", "last_activity_at", "last_input_at", "purchase_count", "updated_at")
 
 
 def thresholds_current() -> rules.Thresholds:
     row = LifecycleSettings.load()
-    return rules.Thresholds(
-        retention_window_days=row.retention_window_days,
-        purchases_for_loyalty=row.purchases_for_loyalty,
-        nps_promoter_score=row.nps_promoter_score,
-        churn_inactivity_days=row.churn_inactivity_days,
-    )
+    return rules.Thresholds(**{name: getattr(row, name) for name in THRESHOLDS})
 
 
 def surviving(customer: Customer) -> Customer:
@@ -43,47 +46,53 @@ def surviving(customer: Customer) -> Customer:
     return customer
 
 
-@transaction.atomic
-def touchpoint_record(
-    *,
-    customer: Customer,
-    type: str,
-    occurred_at: datetime,
-    source: str = "helpdesk",
-    idempotency_key: str = "",
-    value: Decimal | None = None,
-    data: dict | None = None,
-) -> TouchpointEvent:
-    """Record one touchpoint and apply the lifecycle rules from its time on.
+def customers_lock(customers: Iterable[Customer]) -> dict[int, Customer]:
+    """{pk of each given customer: the row of the customer it survives as, locked}.
 
-    A repeated (source, idempotency_key) returns the first event and changes nothing.
+    The rows are locked in id order (two writers never deadlock) and carry the rules' thresholds,
+    read in the same query.
     """
-    if idempotency_key:
-        existing = TouchpointEvent.objects.filter(source=source, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    _validate_event(type=type, occurred_at=occurred_at, source=source, idempotency_key=idempotency_key)
-    customer = _lock(surviving(customer))
-    event = TouchpointEvent(
-        customer=customer,
-        type=type,
-        occurred_at=occurred_at,
-        source=source,
-        idempotency_key=idempotency_key,
-        value=value,
-        data=data or {},
+    survivors = {c.pk: surviving(c).pk for c in customers}
+    locked: dict[int, Customer] = {}
+    while survivors:
+        rows = _locked_rows(set(survivors.values()))
+        if len(rows) < len(set(survivors.values())):
+            raise ValidationError({"customer": "No such customer."})
+        # A customer merged after the caller read it: follow it to the survivor.
+        locked.update({pk: rows[to] for pk, to in survivors.items() if not rows[to].merged_into_id})
+        survivors = {pk: rows[to].merged_into_id for pk, to in survivors.items() if rows[to].merged_into_id}
+    return locked
+
+
+def _locked_rows(pks: set[int]) -> dict[int, Customer]:
+    settings_row = LifecycleSettings.objects.filter(pk=1)
+    thresholds = {f"threshold_{name}": Subquery(settings_row.values(name)) for name in THRESHOLDS}
+    rows = Customer.objects.select_for_update().annotate(**thresholds).filter(pk__in=pks).order_by("pk")
+    locked = {row.pk: row for row in rows}
+    if locked and getattr(next(iter(locked.values())), f"threshold_{THRESHOLDS[0]}") is None:
+        current = thresholds_current()  # the settings row was deleted: load() makes it again
+        for row in locked.values():
+            for name in THRESHOLDS:
+                setattr(row, f"threshold_{name}", getattr(current, name))
+    return locked
+
+
+def _lock(customer: Customer) -> Customer:
+    return customers_lock([customer])[customer.pk]
+
+
+def thresholds_of(customer: Customer) -> rules.Thresholds:
+    """The thresholds read with the customer's lock (customers_lock), else from the settings."""
+    if getattr(customer, f"threshold_{THRESHOLDS[0]}", None) is None:
+        return thresholds_current()
+    return rules.Thresholds(**{name: getattr(customer, f"threshold_{name}") for name in THRESHOLDS})
+
+
+def in_order(customer: Customer, since: datetime) -> bool:
+    """Whether inputs from `since` on come after everything of `customer` (locked) processed so far."""
+    return (customer.last_input_at is None or since >= customer.last_input_at) and (
+        customer.stage_since is None or since > customer.stage_since
     )
-    if not idempotency_key:
-        event.save(force_insert=True)
-    else:
-        try:
-            with transaction.atomic():
-                event.save(force_insert=True)
-        except IntegrityError:
-            # The same delivery, recorded by a concurrent request a moment ago.
-            return TouchpointEvent.objects.get(source=source, idempotency_key=idempotency_key)
-    history_replay(customer=customer, since=occurred_at)
-    return event
 
 
 @transaction.atomic
@@ -100,9 +109,10 @@ def stage_correct(
     occurred_at = occurred_at or now
     if occurred_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"occurred_at": "A correction cannot be in the future."})
-    customer = _lock(surviving(customer))
+    customer = _lock(customer)
     if occurred_at >= now - FUTURE_TOLERANCE and customer.stage == to_stage:
         raise ValidationError({"to_stage": "The customer is already in that stage."})
+    before = customer.stage
     correction = StageCorrection.objects.create(
         customer=customer,
         to_stage=to_stage,
@@ -111,7 +121,62 @@ def stage_correct(
         reason=reason[:500],
     )
     history_replay(customer=customer, since=occurred_at)
+    audit_record(
+        action=AuditEntry.Action.STAGE_CORRECTED,
+        actor=by,
+        target=customer,
+        details={
+            "from": before,
+            "to": to_stage,
+            "stage_now": customer.stage,
+            "reason": correction.reason,
+            "occurred_at": occurred_at.isoformat(),
+            "correction": correction.pk,
+        },
+    )
     return correction
+
+
+def history_apply_in_order(
+    *, customer: Customer, events: list[TouchpointEvent], now: datetime
+) -> tuple[list[StageChange], bool]:
+    """Apply new `events` of `customer` (locked; in_order from their earliest) to its stored state.
+
+    Returns the StageChange rows to write and whether the customer churned just now; the new
+    state is left on `customer` for history_state_store (callers write many customers at once).
+    """
+    had_stage = customer.stage
+    state = rules.State(
+        stage=customer.stage,
+        stage_since=customer.stage_since,
+        purchases=customer.purchase_count,
+        last_activity=customer.last_activity_at,
+    )
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.recorded_at, e.pk))
+    inputs = [
+        rules.EventInput(id=e.pk, type=e.type, occurred_at=e.occurred_at, value=e.value, data=e.data)
+        for e in ordered
+    ]
+    final, moves = rules.run(state, inputs, thresholds_of(customer), now)
+    _keep_state(customer=customer, final=final, latest_input=ordered[-1].occurred_at, now=now)
+    rows = [StageChange(customer=customer, recorded_at=now, **_row(move)) for move in moves]
+    return rows, _churned_now(had_stage=had_stage, customer=customer, moved=bool(moves))
+
+
+def history_state_store(*, customers: list[Customer], churned: list[Customer], now: datetime) -> None:
+    """Write the state history_apply_in_order left on `customers` (one statement) and ask those
+    who `churned` just now why they left."""
+    if len(customers) == 1:
+        values = {name: getattr(customers[0], name) for name in STATE_FIELDS}
+        Customer.objects.filter(pk=customers[0].pk).update(**values)
+    elif customers:
+        Customer.objects.bulk_update(customers, STATE_FIELDS)
+    for customer in churned:
+        exit_survey_open_for_churn(customer=customer, churned_at=customer.stage_since, now=now)
+
+
+def _churned_now(*, had_stage: str | None, customer: Customer, moved: bool) -> bool:
+    return moved and customer.stage == Stage.CHURNED and had_stage != Stage.CHURNED
 
 
 def history_replay(*, customer: Customer, since: datetime | None = None, now: datetime | None = None) -> None:
@@ -122,12 +187,10 @@ def history_replay(*, customer: Customer, since: datetime | None = None, now: da
     first difference on.
     """
     now = now or timezone.now()
-    live = StageChange.objects.filter(customer=customer, superseded_at__isnull=True)
-    if since is not None:
-        live = live.filter(occurred_at__gte=since)
-    later = list(live.order_by("occurred_at", "id"))
-    state = _state_before(customer=customer, since=since, later=later)
-    final, moves = rules.run(state, _inputs(customer=customer, since=since), thresholds_current(), now)
+    prior, later = _live_rows(customer=customer, since=since)
+    state = _state_before(customer=customer, since=since, prior=prior, later=later)
+    inputs = _inputs(customer=customer, since=since)
+    final, moves = rules.run(state, inputs, thresholds_of(customer), now)
     kept = _common_prefix(later, moves)
     stale = [row.pk for row in later[kept:]]
     if stale:
@@ -135,13 +198,46 @@ def history_replay(*, customer: Customer, since: datetime | None = None, now: da
     StageChange.objects.bulk_create(
         StageChange(customer=customer, recorded_at=now, **_row(move)) for move in moves[kept:]
     )
-    _store_state(customer=customer, final=final, had_stage=customer.stage, new_moves=moves[kept:], now=now)
+    had_stage = customer.stage
+    latest_input = max((item.occurred_at for item in inputs), default=None)
+    _keep_state(customer=customer, final=final, latest_input=latest_input, now=now)
+    churned = _churned_now(had_stage=had_stage, customer=customer, moved=len(moves) > kept)
+    history_state_store(customers=[customer], churned=[customer] if churned else [], now=now)
 
 
-def _state_before(*, customer: Customer, since: datetime | None, later: list[StageChange]) -> rules.State:
-    stage, stage_since = _stage_before(customer=customer, since=since, later=later)
+def _keep_state(
+    *, customer: Customer, final: rules.State, latest_input: datetime | None, now: datetime
+) -> None:
+    customer.stage, customer.stage_since = final.stage, final.stage_since
+    customer.purchase_count = final.purchases
+    customer.last_activity_at = _latest(customer.last_activity_at, final.last_activity)
+    customer.last_input_at = _latest(customer.last_input_at, latest_input)
+    customer.updated_at = now
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    return max((t for t in times if t is not None), default=None)
+
+
+def _live_rows(*, customer: Customer, since: datetime | None) -> tuple[StageChange | None, list[StageChange]]:
+    """The live row just before `since` (if any) and those from `since` on, in one query."""
+    live = StageChange.objects.filter(customer=customer, superseded_at__isnull=True)
+    if since is None:
+        return None, list(live.order_by("occurred_at", "id"))
+    prior = live.filter(occurred_at__lt=since).order_by("-occurred_at", "-id").values("pk")[:1]
+    rows = list(live.filter(Q(occurred_at__gte=since) | Q(pk=Subquery(prior))).order_by("occurred_at", "id"))
+    if rows and rows[0].occurred_at < since:
+        return rows[0], rows[1:]
+    return None, rows
+
+
+def _state_before(
+    *, customer: Customer, since: datetime | None, prior: StageChange | None, later: list[StageChange]
+) -> rules.State:
+    stage, stage_since = _stage_before(customer=customer, since=since, prior=prior, later=later)
     if since is None:
         return rules.State(stage=stage, stage_since=stage_since)
+    # Counted from the events rather than taken from the counter: a replay also repairs it.
     before = TouchpointEvent.objects.filter(customer=customer, occurred_at__lt=since).aggregate(
         purchases=Count("id", filter=Q(type__in=rules.PURCHASE_TYPES)), last=Max("occurred_at")
     )
@@ -150,16 +246,15 @@ def _state_before(*, customer: Customer, since: datetime | None, later: list[Sta
     )
 
 
-def _stage_before(*, customer: Customer, since: datetime | None, later: list[StageChange]) -> tuple:
+def _stage_before(
+    *, customer: Customer, since: datetime | None, prior: StageChange | None, later: list[StageChange]
+) -> tuple:
     if since is not None and not later:
         # No change at or after `since`: the stored stage is that of the last change (every write
         # keeps this so), or the stage the customer was created or imported with.
         return customer.stage, customer.stage_since
-    if since is not None:
-        live = StageChange.objects.filter(customer=customer, superseded_at__isnull=True)
-        prior = live.filter(occurred_at__lt=since).order_by("-occurred_at", "-id").first()
-        if prior is not None:
-            return prior.to_stage, prior.occurred_at
+    if prior is not None:
+        return prior.to_stage, prior.occurred_at
     if later:
         # Before the first change, a customer is in that change's `from` stage (see KPIS.md).
         return later[0].from_stage, None
@@ -215,41 +310,3 @@ def _row(move: rules.Move) -> dict:
         "correction_id": move.correction_id,
         "actor_id": move.actor_id,
     }
-
-
-def _store_state(
-    *,
-    customer: Customer,
-    final: rules.State,
-    had_stage: str | None,
-    new_moves: list[rules.Move],
-    now: datetime,
-) -> None:
-    fields = {"stage": final.stage, "stage_since": final.stage_since}
-    if final.last_activity is not None and (
-        customer.last_activity_at is None or final.last_activity > customer.last_activity_at
-    ):
-        fields["last_activity_at"] = final.last_activity
-    changed = {k: v for k, v in fields.items() if getattr(customer, k) != v}
-    if changed:
-        Customer.objects.filter(pk=customer.pk).update(**changed, updated_at=now)
-        for key, value in changed.items():
-            setattr(customer, key, value)
-    if final.stage == Stage.CHURNED and had_stage != Stage.CHURNED and new_moves:
-        exit_survey_open_for_churn(customer=customer, churned_at=final.stage_since, now=now)
-
-
-def _lock(customer: Customer) -> Customer:
-    """The customer's row, locked so that two replays of one customer never interleave."""
-    return Customer.objects.select_for_update().get(pk=customer.pk)
-
-
-def _validate_event(*, type: str, occurred_at: datetime, source: str, idempotency_key: str) -> None:
-    if type not in TouchpointEvent.Type.values:
-        raise ValidationError({"type": f"Unknown event type {type!r}."})
-    if occurred_at is None or timezone.is_naive(occurred_at):
-        raise ValidationError({"occurred_at": "An event needs a time with a time zone."})
-    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        raise ValidationError({"occurred_at": "An event cannot happen in the future."})
-    if not source or len(source) > 64 or len(idempotency_key) > 255:
-        raise ValidationError({"source": "A source of at most 64 and a key of at most 255 characters."})

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from lifecycle.models import Customer, ExitSurvey, Stage, StageChange
-from lifecycle.services import churn_inactive_customers
+from lifecycle.services import churn_inactive_customers, exit_surveys_dispatch
 from lifecycle.tasks import lifecycle_churn_inactive
 from mail.models import OutboundEmail
 from tests.factories import CustomerFactory
@@ -70,3 +70,35 @@ def test_churn_task_queues_survey_emails_in_bulk(db, django_capture_on_commit_ca
     assert "/customers/survey/" in email.body_text
     # Running again changes nothing.
     assert lifecycle_churn_inactive.delay().get() == {"churned": 0, "surveys": 0, "emails": 0}
+
+
+def _due(count: int) -> list[Customer]:
+    customers = [CustomerFactory() for _ in range(count)]
+    recent = timezone.now() - timedelta(days=185)
+    Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
+        stage=Stage.CONVERSION, stage_since=recent, last_activity_at=recent
+    )
+    return customers
+
+
+def test_churn_rule_churns_every_chunk(db):
+    _due(12)
+    assert churn_inactive_customers(chunk=5) == (12, 12)
+    assert set(Customer.objects.values_list("stage", flat=True)) == {Stage.CHURNED}
+    assert StageChange.objects.filter(cause=StageChange.Cause.RULE).count() == 12
+    assert churn_inactive_customers(chunk=5) == (0, 0)
+
+
+def test_exit_survey_emails_are_queued_in_a_few_statements(db, django_assert_max_num_queries):
+    _due(12)
+    churn_inactive_customers()
+    # Surveys with their recipients, emails, surveys marked (and the savepoints around them).
+    with django_assert_max_num_queries(7):
+        assert exit_surveys_dispatch() == 12
+    assert OutboundEmail.objects.count() == 12
+    recipients = sorted(
+        address for to in OutboundEmail.objects.values_list("to", flat=True) for address in to
+    )
+    assert recipients == sorted(
+        f"customer{pk}@example.test" for pk in Customer.objects.values_list("pk", flat=True)
+    )

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.models import LifecycleSettings, Stage, StageChange, TouchpointEvent
+from lifecycle.rules import PURCHASE_TYPES
 from lifecycle.services import churn_inactive_customers, stage_correct, touchpoint_record
 from tests.factories import CustomerFactory
 
@@ -89,6 +90,12 @@ def _assert_consistent(customer):
     )
     for before, after in pairwise(rows):
         assert after.from_stage == before.to_stage
+    # The counters that let an in-order event skip reading the past agree with the past.
+    events = TouchpointEvent.objects.filter(customer=customer)
+    assert customer.purchase_count == events.filter(type__in=PURCHASE_TYPES).count()
+    times = [*events.values_list("occurred_at", flat=True)]
+    times += customer.stage_corrections.values_list("occurred_at", flat=True)
+    assert customer.last_input_at == max(times, default=None)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
