@@ -1,33 +1,18 @@
-"""Reads for the help center, the authoring pages, the agent workspace and the KPIs.
+"""Reads for the help center, the authoring pages and the agent workspace.
 
 Public selectors only ever return published, non-internal articles. Each article handed to a
 template carries `display`: its translation in the visitor's language, else the default one.
-
-KPI selectors (`kb_*`) take an inclusive `date_from`..`date_to` range of local dates and have
-stable signatures for the dashboard and the KPI API.
+The help-center KPIs are read in kb/insights.py.
 """
-
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from helpdesk.roles import is_staff_member, sees_all_teams
 from tickets.models import Message, Ticket
 
-from .models import (
-    Article,
-    ArticleRevision,
-    ArticleTranslation,
-    ArticleViewDay,
-    ArticleVote,
-    Category,
-    DeflectionSession,
-    SearchDay,
-)
+from .models import Article, ArticleRevision, ArticleTranslation, ArticleVote, Category
 from .services import search_config_for
 
 MAX_QUERY_WORDS = 8
@@ -285,107 +270,3 @@ def ticket_answer_for_article(*, user, ticket_id: int) -> tuple[Ticket, Message 
         .first()
     )
     return ticket, reply
-
-
-# KPIs
-
-
-@dataclass(frozen=True)
-class HelpfulRatio:
-    helpful: int
-    total: int
-
-    @property
-    def ratio(self) -> float | None:
-        return self.helpful / self.total if self.total else None
-
-
-@dataclass(frozen=True)
-class FailedSearch:
-    query: str
-    count: int
-
-
-@dataclass(frozen=True)
-class SearchTotals:
-    searches: int
-    without_result: int
-
-
-@dataclass(frozen=True)
-class DeflectionRate:
-    sessions: int  # portal sessions shown at least one suggestion
-    opened: int  # of those, sessions that opened a suggested article
-    deflected: int  # opened an article and did not submit a ticket
-    submitted: int  # submitted a ticket
-
-    @property
-    def rate(self) -> float | None:
-        return self.deflected / self.sessions if self.sessions else None
-
-
-def _instants(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(date_from, time.min, tzinfo=zone)
-    return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
-
-
-def kb_article_views(*, date_from: date, date_to: date) -> int:
-    """Help-center article views in the range."""
-    total = ArticleViewDay.objects.filter(day__range=(date_from, date_to)).aggregate(n=Sum("views"))["n"]
-    return total or 0
-
-
-def kb_top_articles(*, date_from: date, date_to: date, limit: int = 10) -> list[dict]:
-    """The most viewed articles in the range: [{article_id, title, views}], most viewed first."""
-    rows = list(
-        ArticleViewDay.objects.filter(day__range=(date_from, date_to))
-        .values("article_id")
-        .annotate(views=Sum("views"))
-        .order_by("-views", "article_id")[:limit]
-    )
-    titles = dict(
-        ArticleTranslation.objects.filter(
-            article_id__in=[r["article_id"] for r in rows], language=settings.KB_DEFAULT_LANGUAGE
-        ).values_list("article_id", "title")
-    )
-    return [{**r, "title": titles.get(r["article_id"], f"Article {r['article_id']}")} for r in rows]
-
-
-def kb_helpful_ratio(*, date_from: date, date_to: date) -> HelpfulRatio:
-    """Votes cast in the range and how many said "helpful"."""
-    start, end = _instants(date_from, date_to)
-    totals = ArticleVote.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        total=Count("id"), helpful=Count("id", filter=Q(helpful=True))
-    )
-    return HelpfulRatio(helpful=totals["helpful"], total=totals["total"])
-
-
-def kb_searches(*, date_from: date, date_to: date) -> SearchTotals:
-    totals = SearchDay.objects.filter(day__range=(date_from, date_to)).aggregate(
-        total=Sum("count"), failed=Sum("count", filter=Q(found=False))
-    )
-    return SearchTotals(searches=totals["total"] or 0, without_result=totals["failed"] or 0)
-
-
-def kb_failed_searches(*, date_from: date, date_to: date, limit: int = 50) -> list[FailedSearch]:
-    """What customers searched for without a result in the range, most frequent first."""
-    rows = (
-        SearchDay.objects.filter(day__range=(date_from, date_to), found=False)
-        .values("query")
-        .annotate(total=Sum("count"))
-        .order_by("-total", "query")[:limit]
-    )
-    return [FailedSearch(query=r["query"], count=r["total"]) for r in rows]
-
-
-def kb_deflection_rate(*, date_from: date, date_to: date) -> DeflectionRate:
-    """Sessions first shown suggestions in the range; deflected = opened an article, no ticket."""
-    start, end = _instants(date_from, date_to)
-    totals = DeflectionSession.objects.filter(first_shown_at__gte=start, first_shown_at__lt=end).aggregate(
-        sessions=Count("id"),
-        opened=Count("id", filter=Q(articles_opened__gt=0)),
-        deflected=Count("id", filter=Q(articles_opened__gt=0, ticket_submitted_at__isnull=True)),
-        submitted=Count("id", filter=Q(ticket_submitted_at__isnull=False)),
-    )
-    return DeflectionRate(**totals)

@@ -11,7 +11,7 @@ endpoint `GET /help/suggest/?q=...`, which calls `deflection_suggestions_shown` 
    `deflection_ticket_submitted(session_key=request.session.session_key, ticket_id=ticket.pk)`.
 
 A session that opened a suggested article and never submitted a ticket is a deflected request
-(`kb.selectors.kb_deflection_rate`). Calls for sessions that were never shown suggestions do
+(`kb.insights.kb_deflection_rate`). Calls for sessions that were never shown suggestions do
 nothing, so the portal may call `deflection_ticket_submitted` for every ticket it creates.
 """
 

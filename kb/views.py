@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpdesk.roles import STAFF_ROLES, role_required
 from tickets.models import Ticket
 
+from . import insights as figures
 from . import selectors, services
 from .forms import ArticleForm, DateRangeForm, StaffArticleFilterForm
 from .languages import is_rtl, normalise, offered
@@ -194,11 +195,11 @@ def insights(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         span = {"date_from": form.cleaned_data["date_from"], "date_to": form.cleaned_data["date_to"]}
         context.update(
-            views=selectors.kb_article_views(**span),
-            top_articles=selectors.kb_top_articles(**span),
-            helpful=selectors.kb_helpful_ratio(**span),
-            searches=selectors.kb_searches(**span),
-            failed_searches=selectors.kb_failed_searches(**span),
-            deflection=selectors.kb_deflection_rate(**span),
+            views=figures.kb_article_views(**span),
+            top_articles=figures.kb_top_articles(**span),
+            helpful=figures.kb_helpful_ratio(**span),
+            searches=figures.kb_searches(**span),
+            failed_searches=figures.kb_failed_searches(**span),
+            deflection=figures.kb_deflection_rate(**span),
         )
     return render(request, "kb/insights.html", context)

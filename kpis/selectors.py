@@ -8,6 +8,9 @@ figure with the same population SQL, so a number and its drill-down cannot disag
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from . import rollups
 from .dialect import day_bounds_us, is_postgres, to_us, us
 
 DIMENSIONS = {
@@ -92,6 +96,32 @@ TICKET_METRICS: dict[str, Spec] = {
         "sla",
         hit=_RES[0],
         breached=_RES[1],
+    ),
+}
+# The rollup measures of each ticket metric, laid out as _figure() reads them: the population
+# count first (a key appears when it is not zero).
+ROLLUP_MEASURES = {
+    "volume": ("volume",),
+    "first_response_time": ("frt_n", "frt_sum"),
+    "unanswered": ("unanswered",),
+    "resolution_time": ("solved", "resolution_sum"),
+    "fcr": ("fcr_n", "fcr_hit"),
+    "reopen_rate": ("solved", "reopened"),
+    "repeat_contact_rate": ("inbound", "repeat"),
+    "csat": ("ratings", "ratings_good", "rating_sum"),
+    "sla_first_response": ("slafr_n", "slafr_ok", "slafr_late"),
+    "sla_resolution": ("slares_n", "slares_ok", "slares_late"),
+}
+# Tickets not answered / not solved yet: whether they breached depends on "now", so the facts
+# (through a small partial index) say how many had by then.
+SLA_PENDING = {
+    "sla_first_response": (
+        "f.first_reply_us IS NULL AND f.inbound AND NOT f.is_merged AND f.first_response_due_us IS NOT NULL",
+        "f.first_response_due_us",
+    ),
+    "sla_resolution": (
+        "NOT f.is_solved AND NOT f.is_merged AND f.resolution_due_us IS NOT NULL",
+        "f.resolution_due_us",
     ),
 }
 PER_DAY_METRICS = ("backlog",)
@@ -176,6 +206,19 @@ def metric(
     return metrics([name], date_from=date_from, date_to=date_to, by=by, filters=filters, now=now)[name]
 
 
+_shared: ContextVar[dict | None] = ContextVar("kpis_shared_answers", default=None)
+
+
+@contextmanager
+def shared_answers() -> Iterator[None]:
+    """Within the block the same question is answered once (a dashboard asks a few twice)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def metrics(
     names: list[str],
     *,
@@ -188,9 +231,23 @@ def metrics(
     """Several metrics at once: ticket metrics attributed to the same day share one scan."""
     filters = filters or {}
     now = now or timezone.now()
+    shared = _shared.get()
+    if shared is None:
+        return _metrics(names, date_from, date_to, by, filters, now)
+    question = (date_from, date_to, by, tuple(sorted(filters.items())), now)
+    missing = [name for name in names if (name, *question) not in shared]
+    if missing:
+        for name, answer in _metrics(missing, date_from, date_to, by, filters, now).items():
+            shared[(name, *question)] = answer
+    return {name: shared[(name, *question)] for name in names}
+
+
+def _metrics(names, date_from, date_to, by, filters, now) -> dict[str, dict]:
     rows = _ticket_metrics([n for n in names if n in TICKET_METRICS], date_from, date_to, by, filters, now)
+    if "churn_rate" in names and "retention_rate" in names:
+        rows.update(_churn_and_retention(date_from, date_to))
     for name in names:
-        if name not in TICKET_METRICS:
+        if name not in rows:
             rows[name] = globals()[f"_{name}"](date_from, date_to, by, filters)
     return {
         name: {"metric": name, "from": date_from, "to": date_to, "by": by, "results": rows[name]}
@@ -207,6 +264,8 @@ def population(spec: Spec, date_from: date, date_to: date, filters: dict, now: d
 
 
 def _ticket_metrics(names, date_from, date_to, by, filters, now) -> dict[str, list[dict]]:
+    if names and rollups.slice_of(by, filters) is not None:
+        return _from_rollups(names, date_from, date_to, by, filters, now)
     out: dict[str, list[dict]] = {}
     by_day: dict[str, list[str]] = defaultdict(list)
     for name in names:
@@ -267,6 +326,53 @@ def _one_scan(day: str, names: list[str], date_from, date_to, by, filters, now) 
     return out
 
 
+def _from_rollups(names, date_from, date_to, by, filters, now) -> dict[str, list[dict]]:
+    """Ticket metrics of a slice the rollups hold: one sum over them, plus medians and SLA breaches."""
+    measures = sorted({m for name in names for m in ROLLUP_MEASURES[name]})
+    sums = rollups.ticket_sums(measures, date_from, date_to, by, filters)
+    sla = [n for n in names if n in SLA_PENDING]
+    pending = _sla_breached_by_now(sla, date_from, date_to, by, filters, now)
+    durations = [n for n in names if TICKET_METRICS[n].kind == "duration"]
+    quantiles = rollups.percentiles(durations, date_from, date_to, by, filters, _filter_sql)
+    out = {}
+    for name in names:
+        spec = TICKET_METRICS[name]
+        rows = []
+        for k, found in sums.items():
+            v = [found[m] for m in ROLLUP_MEASURES[name]]
+            if by and not v[0]:
+                continue  # no item of this metric's population has this key
+            if spec.kind == "duration":
+                v += list(quantiles[name].get(k) or (0, 0))
+            if spec.kind == "sla":
+                v[2] += pending.get(name, {}).get(k, 0)
+            rows.append({"key": k, **_figure(spec.kind, v)})
+        if not by and not rows:
+            rows.append({"key": None, **_figure(spec.kind, [0] * (4 if spec.kind == "duration" else 3))})
+        out[name] = _sorted(rows)
+    return out
+
+
+def _sla_breached_by_now(names, date_from, date_to, by, filters, now) -> dict[str, dict]:
+    """{metric: {key: tickets not answered / solved yet whose due time is before now}}."""
+    if not names:
+        return {}
+    extra, params = _filter_sql(filters)
+    parts, values = [], []
+    for i, name in enumerate(names):
+        population, due = SLA_PENDING[name]
+        parts.append(
+            f"SELECT {_key_sql(by)} AS k, {i} AS m FROM kpis_ticketfact f WHERE {population}"
+            f" AND f.created_day BETWEEN %s AND %s AND {due} < %s{extra}"
+        )
+        values += [date_from.isoformat(), date_to.isoformat(), us(now), *params]
+    out: dict[str, dict] = {name: {} for name in names}
+    union = " UNION ALL ".join(parts)
+    for k, m, n in _fetch(f"SELECT k, m, COUNT(*) FROM ({union}) x GROUP BY k, m", values):
+        out[names[m]][k] = int(n)
+    return out
+
+
 def _figure(kind: str, v: list) -> dict:
     if kind == "count":
         return {"value": int(v[0] or 0)}
@@ -319,30 +425,26 @@ def _days(date_from: date, date_to: date) -> list[date]:
 def _spans_per_day(
     table_sql: str, key: str, extra: str, params: list, date_from: date, date_to: date
 ) -> dict:
-    """{key: {day: count}} of spans [start, end) covering the end of each day in the range."""
+    """{key: {day: count}} of spans [start, end) covering the end of each day in the range.
+
+    One scan: the spans covering some day's end in the range, counted per (key, first day they
+    cover in the range, day they end); the days in between are filled in here.
+    """
     a, b = date_from.isoformat(), date_to.isoformat()
     # A span that starts and ends on the same day covers no day's end.
-    extra = " AND (s.end_day IS NULL OR s.start_day IS NULL OR s.end_day > s.start_day)" + extra
-    start = " CASE WHEN s.start_day IS NULL OR s.start_day < %s THEN %s ELSE s.start_day END AS d,"
-    # Open spans and spans ending after `from`, as two index range scans rather than one OR.
-    starts = []
-    for ended, ended_params in (("s.end_day IS NULL", []), ("s.end_day > %s", [a])):
-        starts += _fetch(
-            f"SELECT {key} AS k,{start} COUNT(*) FROM {table_sql} WHERE {ended}"
-            f" AND (s.start_day IS NULL OR s.start_day <= %s){extra} GROUP BY k, d",
-            [a, a, *ended_params, b, *params],
-        )
-    ends = _fetch(
-        f"SELECT {key} AS k, s.end_day AS d, COUNT(*) FROM {table_sql}"
-        f" WHERE s.end_day > %s AND s.end_day <= %s AND (s.start_day IS NULL OR s.start_day <= %s){extra}"
-        " GROUP BY k, d",
-        [a, b, b, *params],
+    first = "CASE WHEN s.start_day IS NULL OR s.start_day < %s THEN %s ELSE s.start_day END"
+    rows = _fetch(
+        f"SELECT {key} AS k, {first} AS d, s.end_day, COUNT(*) FROM {table_sql}"
+        " WHERE (s.end_day IS NULL OR s.end_day > %s) AND (s.start_day IS NULL OR s.start_day <= %s)"
+        f" AND (s.end_day IS NULL OR s.start_day IS NULL OR s.end_day > s.start_day){extra}"
+        " GROUP BY k, d, s.end_day",
+        [a, a, a, b, *params],
     )
     delta: dict = defaultdict(lambda: defaultdict(int))
-    for k, d, n in starts:
+    for k, d, end, n in rows:
         delta[k][_day(d)] += n
-    for k, d, n in ends:
-        delta[k][_day(d)] -= n
+        if end is not None:
+            delta[k][_day(end)] -= n
     out = {}
     for k, changes in delta.items():
         running, series = 0, {}
@@ -363,6 +465,8 @@ def _series_rows(per_key: dict, date_from, date_to, keys) -> list[dict]:
 
 
 def _backlog(date_from, date_to, by, filters) -> list[dict]:
+    if rollups.slice_of(by, filters) is not None:
+        return _backlog_from_rollups(date_from, date_to, by, filters)
     extra, params = _filter_sql(filters)
     per_key = _spans_per_day(
         "kpis_unsolvedspan s JOIN kpis_ticketfact f ON f.ticket_id = s.ticket_id",
@@ -376,8 +480,42 @@ def _backlog(date_from, date_to, by, filters) -> list[dict]:
     return _sorted(_series_rows(per_key, date_from, date_to, keys))
 
 
+def _backlog_from_rollups(date_from, date_to, by, filters) -> list[dict]:
+    before, changes = rollups.backlog_changes(date_from, date_to, by, filters)
+    per_key = {}
+    for k in set(before) | set(changes):
+        level, series = before.get(k, 0), {}
+        for d in _days(date_from, date_to):
+            level += changes.get(k, {}).get(d, 0)
+            series[d] = level
+        if any(series.values()):
+            per_key[k] = series
+    keys = set(per_key) | ({None} if not by else set())
+    return _sorted(_series_rows(per_key, date_from, date_to, keys))
+
+
 def _stage_series(date_from, date_to) -> dict:
-    return _spans_per_day("kpis_stagespan s", "s.stage", "", [], date_from, date_to)
+    """{stage: {day: customers in it at the end of the day}} from the stage rollup."""
+    rows = _fetch(
+        "SELECT stage, day, SUM(delta) FROM kpis_stagerollup WHERE day BETWEEN %s AND %s GROUP BY stage, day"
+        " UNION ALL SELECT stage, NULL, SUM(delta) FROM kpis_stagerollup WHERE day < %s GROUP BY stage",
+        [date_from.isoformat(), date_to.isoformat(), date_from.isoformat()],
+    )
+    before: dict = defaultdict(int)
+    changes: dict = defaultdict(lambda: defaultdict(int))
+    for stage, d, n in rows:
+        if d is None:
+            before[stage] += int(n)
+        else:
+            changes[stage][_day(d)] += int(n)
+    out = {}
+    for stage in set(before) | set(changes):
+        level, series = before.get(stage, 0), {}
+        for d in _days(date_from, date_to):
+            level += changes[stage].get(d, 0)
+            series[d] = level
+        out[stage] = series
+    return out
 
 
 def _stage_counts(date_from, date_to, by, filters) -> list[dict]:
@@ -395,56 +533,72 @@ def _loyal_share(date_from, date_to, by, filters) -> list[dict]:
     return [{"key": None, **_rate(days[-1]["numerator"], days[-1]["denominator"]), "days": days}]
 
 
-_PAYING_AT_START = (
-    "SELECT DISTINCT customer_id FROM kpis_stagespan WHERE stage IN ('conversion', 'retention', 'loyalty')"
-    " AND (start_day IS NULL OR start_day < %s) AND (end_day IS NULL OR end_day >= %s)"
+# The customers paying at the start of day a: the one paying span of each that covers that instant
+# (as two index range scans: spans still open, and spans that end on day a or later).
+_PAYING_SPAN = (
+    "s.stage IN ('conversion', 'retention', 'loyalty') AND (s.start_day IS NULL OR s.start_day < %s)"
 )
+_PAYING_COLUMNS = "s.customer_id, s.run_end_day, s.rejoin_day, s.churn_day"
+_PAYING_AT_START = (
+    f"SELECT {_PAYING_COLUMNS} FROM kpis_stagespan s WHERE {_PAYING_SPAN} AND s.end_day IS NULL"
+    f" UNION ALL SELECT {_PAYING_COLUMNS} FROM kpis_stagespan s WHERE {_PAYING_SPAN} AND s.end_day >= %s"
+)
+# …who entered churned during [a, b] (the first churned entry after that span is the first one in
+# the range, if any)…
+_CHURNED = "p.churn_day <= %s"
+# …and who are paying at the end of day b: without a break, or again after one (then look).
+_KEPT = (
+    "(CASE WHEN p.run_end_day IS NULL OR p.run_end_day > %s THEN 1"
+    " WHEN p.rejoin_day <= %s AND EXISTS (SELECT 1 FROM kpis_stagespan q"
+    " WHERE q.customer_id = p.customer_id AND q.stage IN ('conversion', 'retention', 'loyalty')"
+    " AND (q.start_day IS NULL OR q.start_day <= %s) AND (q.end_day IS NULL OR q.end_day > %s)) THEN 1"
+    " ELSE 0 END) = 1"
+)
+
+
+def _paying_params(date_from) -> list[str]:
+    a = date_from.isoformat()
+    return [a, a, a]
+
+
+def _churn_and_retention(date_from, date_to) -> dict[str, list[dict]]:
+    """Both rates share their denominator (the customers paying at the start): one scan."""
+    b = date_to.isoformat()
+    ((total, churned, kept),) = _fetch(
+        f"SELECT COUNT(*), SUM(CASE WHEN {_CHURNED} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {_KEPT} THEN 1 ELSE 0 END) FROM ({_PAYING_AT_START}) p",
+        [b, b, b, b, b, *_paying_params(date_from)],
+    )
+    return {
+        "churn_rate": [{"key": None, **_rate(churned, total)}],
+        "retention_rate": [{"key": None, **_rate(kept, total)}],
+    }
 
 
 def _churn_rate(date_from, date_to, by, filters) -> list[dict]:
-    a, b = date_from.isoformat(), date_to.isoformat()
-    ((total, churned),) = _fetch(
-        "SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM kpis_stagespan c"
-        " WHERE c.customer_id = p.customer_id AND c.stage = 'churned' AND c.start_day BETWEEN %s AND %s)"
-        f" THEN 1 ELSE 0 END) FROM ({_PAYING_AT_START}) p",
-        [a, b, a, a],
-    )
-    return [{"key": None, **_rate(churned, total)}]
+    return _churn_and_retention(date_from, date_to)["churn_rate"]
 
 
 def _retention_rate(date_from, date_to, by, filters) -> list[dict]:
-    a, b = date_from.isoformat(), date_to.isoformat()
-    ((total, kept),) = _fetch(
-        "SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM kpis_stagespan c"
-        " WHERE c.customer_id = p.customer_id AND c.stage IN ('conversion', 'retention', 'loyalty')"
-        " AND (c.start_day IS NULL OR c.start_day <= %s) AND (c.end_day IS NULL OR c.end_day > %s))"
-        f" THEN 1 ELSE 0 END) FROM ({_PAYING_AT_START}) p",
-        [b, b, a, a],
-    )
-    return [{"key": None, **_rate(kept, total)}]
+    return _churn_and_retention(date_from, date_to)["retention_rate"]
 
 
+# Entries into one of the five stages during [a, b], each customer's first one per stage.
 _FIRST_ENTRIES = (
-    "SELECT customer_id, stage, stage_rank, start_us, change_id,"
-    " ROW_NUMBER() OVER (PARTITION BY customer_id, stage ORDER BY start_us, change_id) AS rn"
-    " FROM kpis_stagespan WHERE change_id IS NOT NULL AND stage_rank IS NOT NULL"
-    " AND start_day BETWEEN %s AND %s"
-)
-_MOVED_ON = (
-    "EXISTS (SELECT 1 FROM kpis_stagespan l WHERE l.customer_id = e.customer_id"
-    " AND l.stage_rank > e.stage_rank"
-    " AND l.change_id IS NOT NULL AND (l.start_us > e.start_us OR (l.start_us = e.start_us"
-    " AND l.change_id > e.change_id)) AND l.start_us <= e.start_us + %s)"
+    "SELECT s.customer_id, s.stage, s.moved_on FROM kpis_stagespan s"
+    " WHERE s.change_id IS NOT NULL AND s.stage_rank IS NOT NULL AND s.start_day BETWEEN %s AND %s"
+    " AND (s.prev_entry_day IS NULL OR s.prev_entry_day < %s)"
 )
 
 
 def _funnel(date_from, date_to, by, filters) -> list[dict]:
+    a, b = date_from.isoformat(), date_to.isoformat()
     found = {
         stage: (entered, moved)
         for stage, entered, moved in _fetch(
-            f"SELECT e.stage, COUNT(*), SUM(CASE WHEN {_MOVED_ON} THEN 1 ELSE 0 END)"
-            f" FROM ({_FIRST_ENTRIES}) e WHERE e.rn = 1 GROUP BY e.stage",
-            [window("KPI_FUNNEL_WINDOW_DAYS", 90), date_from.isoformat(), date_to.isoformat()],
+            "SELECT e.stage, COUNT(*), SUM(CASE WHEN e.moved_on THEN 1 ELSE 0 END)"
+            f" FROM ({_FIRST_ENTRIES}) e GROUP BY e.stage",
+            [a, b, a],
         )
     }
     return [
@@ -491,6 +645,13 @@ def _revenue_after_service(date_from, date_to, by, filters) -> list[dict]:
     return _sorted(rows)
 
 
+def tables_version() -> int:
+    """Changes whenever the pipeline writes the KPI tables (see kpis.models.KpiVersion)."""
+    from .models import KpiVersion
+
+    return KpiVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+
 # ---- series, agents and drill-down for the dashboard ---------------------------------------------
 
 
@@ -498,6 +659,10 @@ def daily_counts(
     name: str, *, date_from: date, date_to: date, filters: dict, now: datetime
 ) -> dict[date, int]:
     """How many items of a ticket metric fall on each day (e.g. volume per creation day)."""
+    if rollups.slice_of(None, filters) is not None:
+        counted = ROLLUP_MEASURES[name][0]
+        sums = rollups.daily_sums([counted], date_from, date_to, filters)
+        return {d: sums.get(d, {}).get(counted, 0) for d in _days(date_from, date_to)}
     spec = TICKET_METRICS[name]
     source, params = population(spec, date_from, date_to, filters, now)
     rows = _fetch(f"SELECT f.{spec.day} AS d, COUNT(*){source} GROUP BY d", params)
@@ -506,6 +671,12 @@ def daily_counts(
 
 
 def csat_by_day(*, date_from: date, date_to: date, filters: dict, now: datetime) -> dict[date, float | None]:
+    if rollups.slice_of(None, filters) is not None:
+        sums = rollups.daily_sums(["ratings", "ratings_good"], date_from, date_to, filters)
+        return {
+            d: _rate(sums[d]["ratings_good"], sums[d]["ratings"])["rate"] if d in sums else None
+            for d in _days(date_from, date_to)
+        }
     spec = TICKET_METRICS["csat"]
     source, params = population(spec, date_from, date_to, filters, now)
     rows = _fetch(
@@ -528,6 +699,10 @@ FRT_BUCKETS = (
 def frt_distribution(
     *, date_from: date, date_to: date, filters: dict, now: datetime
 ) -> list[tuple[str, int]]:
+    if rollups.slice_of(None, filters) is not None:
+        names = [f"frt_b{i}" for i in range(len(FRT_BUCKETS))]
+        found = rollups.ticket_sums(names, date_from, date_to, None, filters).get(None, {})
+        return [(label, found.get(n, 0)) for n, (_, label) in zip(names, FRT_BUCKETS, strict=True)]
     spec = TICKET_METRICS["first_response_time"]
     source, params = population(spec, date_from, date_to, filters, now)
     cases = " ".join(
@@ -540,17 +715,14 @@ def frt_distribution(
 
 def replies_by_author(*, date_from: date, date_to: date, filters: dict) -> dict[int, int]:
     """Public agent replies written on each day of the range, per author, on counted tickets."""
-    lo, hi = day_bounds_us(date_from, date_to)
-    from .dialect import from_us
-
-    adapt = connection.ops.adapt_datetimefield_value
+    if not filters:
+        return rollups.replies_by_author(date_from, date_to)
     extra, params = _filter_sql(filters)
     rows = _fetch(
-        "SELECT m.author_id, COUNT(*) FROM tickets_message m"
-        " JOIN kpis_ticketfact f ON f.ticket_id = m.ticket_id"
-        " WHERE m.kind = 'public' AND m.sender = 'agent' AND m.author_id IS NOT NULL"
-        f" AND m.created_at >= %s AND m.created_at < %s{extra} GROUP BY m.author_id",
-        [adapt(from_us(lo)), adapt(from_us(hi)), *params],
+        "SELECT d.author_id, SUM(d.replies) FROM kpis_ticketreplyday d"
+        " JOIN kpis_ticketfact f ON f.ticket_id = d.ticket_id"
+        f" WHERE d.author_id IS NOT NULL AND d.day BETWEEN %s AND %s{extra} GROUP BY d.author_id",
+        [date_from.isoformat(), date_to.isoformat(), *params],
     )
     return {author: int(n) for author, n in rows}
 
@@ -649,26 +821,18 @@ def _customer_page(name, date_from, date_to, filters, part, day, limit, offset):
         return _page("s.customer_id", source, [*stages, d, d], limit, offset, distinct=True)
     if name in ("churn_rate", "retention_rate"):
         source = f" FROM ({_PAYING_AT_START}) p WHERE 1 = 1"
-        params = [a, a]
+        params = _paying_params(date_from)
         if part == "hit" and name == "churn_rate":
-            source += (
-                " AND EXISTS (SELECT 1 FROM kpis_stagespan c WHERE c.customer_id = p.customer_id"
-                " AND c.stage = 'churned' AND c.start_day BETWEEN %s AND %s)"
-            )
-            params += [a, b]
+            source += f" AND {_CHURNED}"
+            params.append(b)
         elif part == "hit":
-            source += (
-                " AND EXISTS (SELECT 1 FROM kpis_stagespan c WHERE c.customer_id = p.customer_id"
-                f" AND c.stage IN ({', '.join(repr(s) for s in PAYING)})"
-                " AND (c.start_day IS NULL OR c.start_day <= %s) AND (c.end_day IS NULL OR c.end_day > %s))"
-            )
-            params += [b, b]
+            source += f" AND {_KEPT}"
+            params += [b, b, b, b]
         return _page("p.customer_id", source, params, limit, offset)
     # funnel: customers who entered `stage` (filters) in the range; part=hit: those who moved on.
     stage = filters.get("stage") or FIVE[0]
-    source = f" FROM ({_FIRST_ENTRIES}) e WHERE e.rn = 1 AND e.stage = %s"
-    params = [a, b, stage]
+    source = f" FROM ({_FIRST_ENTRIES}) e WHERE e.stage = %s"
+    params = [a, b, a, stage]
     if part == "hit":
-        source += f" AND {_MOVED_ON}"
-        params.append(window("KPI_FUNNEL_WINDOW_DAYS", 90))
+        source += " AND e.moved_on"
     return _page("e.customer_id", source, params, limit, offset)

@@ -11,17 +11,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
+from accounts.models import AuditEntry
+from accounts.services import audit_record
 from lifecycle.models import Customer, StageChange
 from lifecycle.services import customer_set_churn_risk
 from tickets.models import TicketEvent
 
-from . import pipeline
 from .dialect import day_start, us
-from .models import CustomerRisk, KpiCursor
-from .pipeline import W, run
+from .models import CustomerRisk, KpiCursor, KpiVersion
+from .pipeline import customers as customer_tables
+from .pipeline import rollups
+from .pipeline import tickets as ticket_tables
+from .pipeline.calendar import ensure_calendar
+from .pipeline.sql import SCOPE, analyze, bulk_session, create_indexes, drop_indexes, empty, fetch, run
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +50,12 @@ class CatchUp:
 
 
 def _lock_cursors() -> dict[str, KpiCursor]:
-    for stream in STREAMS:
-        KpiCursor.objects.get_or_create(stream=stream)
-    return {c.stream: c for c in KpiCursor.objects.select_for_update().order_by("stream")}
+    cursors = {c.stream: c for c in KpiCursor.objects.select_for_update().order_by("stream")}
+    if len(cursors) < len(STREAMS):
+        for stream in STREAMS:
+            KpiCursor.objects.get_or_create(stream=stream)
+        cursors = {c.stream: c for c in KpiCursor.objects.select_for_update().order_by("stream")}
+    return cursors
 
 
 def _new_ids(cursor: KpiCursor, model) -> list[int]:
@@ -88,16 +96,23 @@ def kpis_catch_up() -> CatchUp:
     if event_ids:
         result.tickets = _refresh_tickets(event_ids)
     if change_ids:
-        run("DELETE FROM kpis_workcustomer")
+        customer_tables.scope_clear()
         for chunk in _chunks(change_ids):
             marks = ",".join(["%s"] * len(chunk))
-            pipeline.scope_add_customers(
+            customer_tables.scope_add(
                 f"SELECT customer_id AS id FROM lifecycle_stagechange WHERE id IN ({marks})",
                 chunk,
             )
-        pipeline.rebuild_customers()
-        result.customers = run("DELETE FROM kpis_workcustomer")
+        result.customers = _rebuild_customer_scope()
+    if event_ids or change_ids:
+        _bump_version()
     return result
+
+
+def _bump_version() -> None:
+    """The KPI tables change in this transaction: figures cached for the old version are stale."""
+    if not KpiVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        KpiVersion.objects.create(pk=1, version=1)
 
 
 def _chunks(ids: list[int], size: int = 500):
@@ -105,24 +120,47 @@ def _chunks(ids: list[int], size: int = 500):
         yield ids[i : i + size]
 
 
+# Events that can change other tickets' repeat-contact flags (a ticket appears or stops counting).
+COUNTING_EVENTS = {TicketEvent.Kind.CREATED, TicketEvent.Kind.MERGED, TicketEvent.Kind.SPAM}
+
+
 def _refresh_tickets(event_ids: list[int]) -> int:
-    run("DELETE FROM kpis_workticket")
-    for chunk in _chunks(event_ids):
-        marks = ",".join(["%s"] * len(chunk))
-        pipeline.scope_add(f"SELECT ticket_id AS id FROM tickets_ticketevent WHERE id IN ({marks})", chunk)
-        pipeline.scope_add(
-            f"SELECT {pipeline.merged_target_sql()} AS id FROM tickets_ticketevent e"
-            f" WHERE e.id IN ({marks}) AND e.kind = 'merged'",
-            chunk,
-        )
-    return _rebuild_scope()
+    tickets, whole_customers, merges = set(), set(), False
+    for chunk in _chunks(event_ids, 5_000):
+        for ticket_id, kind, after in TicketEvent.objects.filter(pk__in=chunk).values_list(
+            "ticket_id", "kind", "after"
+        ):
+            tickets.add(ticket_id)
+            if kind in COUNTING_EVENTS:
+                whole_customers.add(ticket_id)
+            if kind == TicketEvent.Kind.MERGED and isinstance(after, int):
+                tickets.add(after)
+                whole_customers.add(after)
+                merges = True
+    ticket_tables.scope_clear()
+    ticket_tables.scope_add_ids(tickets)
+    return _rebuild_scope(merges=merges, customers_of=whole_customers)
 
 
-def _rebuild_scope() -> int:
-    pipeline.scope_expand()
-    pipeline.rebuild_tickets()
+def _rebuild_scope(*, merges: bool = True, customers_of: set[int] | None = None) -> int:
+    """Rebuild the tickets in the scope and what depends on them; empties the scope."""
+    ensure_calendar()
+    ticket_tables.scope_expand(merges=merges, customers_of=customers_of)
+    ticket_tables.rebuild_roots(full=False, merges=merges)
+    rollups.subtract_scope()
+    ticket_tables.rebuild_reply_days(full=False)
+    ticket_tables.rebuild_facts(full=False)
+    rollups.add_scope()
     churn_risk_refresh(scope=True)
     return run("DELETE FROM kpis_workticket")
+
+
+def _rebuild_customer_scope() -> int:
+    ensure_calendar()
+    customer_tables.subtract_scope()
+    customer_tables.rebuild_stage_spans(full=False)
+    customer_tables.add_scope()
+    return run("DELETE FROM kpis_workcustomer")
 
 
 @transaction.atomic
@@ -131,25 +169,25 @@ def kpis_recompute(*, date_from: date | None = None, date_to: date | None = None
     cursors = _lock_cursors()
     for stream, model in STREAMS.items():
         _restart_cursor(cursors[stream], model)
+    _bump_version()
     if date_from is None and date_to is None:
         return _recompute_all()
     lo = us(day_start(date_from)) if date_from else None
     hi = us(day_start(date_to + timedelta(days=1))) if date_to else None
-    run("DELETE FROM kpis_workticket")
+    ticket_tables.scope_clear()
     created, occurred = _range_sql("t.created_at", lo, hi), _range_sql("e.occurred_at", lo, hi)
-    pipeline.scope_add(f"SELECT t.id AS id FROM tickets_ticket t WHERE {created[0]}", created[1])
-    pipeline.scope_add(
+    ticket_tables.scope_add(f"SELECT t.id AS id FROM tickets_ticket t WHERE {created[0]}", created[1])
+    ticket_tables.scope_add(
         f"SELECT e.ticket_id AS id FROM tickets_ticketevent e WHERE {occurred[0]}", occurred[1]
     )
     tickets = _rebuild_scope()
-    run("DELETE FROM kpis_workcustomer")
+    customer_tables.scope_clear()
     moved = _range_sql("occurred_at", lo, hi)
-    pipeline.scope_add_customers(
+    customer_tables.scope_add(
         f"SELECT customer_id AS id FROM lifecycle_stagechange WHERE {moved[0]}",
         moved[1],
     )
-    pipeline.rebuild_customers()
-    customers = run("DELETE FROM kpis_workcustomer")
+    customers = _rebuild_customer_scope()
     return CatchUp(tickets=tickets, customers=customers)
 
 
@@ -177,26 +215,79 @@ def _restart_cursor(cursor: KpiCursor, model) -> None:
     cursor.save()
 
 
+class _Steps:
+    """How long each step of a long run took, for the log."""
+
+    def __init__(self):
+        self.last, self.times = time.monotonic(), []
+
+    def done(self, name: str) -> None:
+        now = time.monotonic()
+        self.times.append(f"{name} {now - self.last:.1f}s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.times)
+
+
+# Every table the pipeline derives, emptied and bulk-loaded by a full recompute.
+DERIVED_TABLES = [
+    "kpis_ticketroot",
+    "kpis_ticketreplyday",
+    "kpis_ticketfact",
+    "kpis_unsolvedspan",
+    "kpis_stagespan",
+    "kpis_stagerollup",
+    *rollups.TABLES,
+]
+
+
 def _recompute_all() -> CatchUp:
+    """Empty and bulk-load every derived table (indexes are built once, after the load)."""
     started = time.monotonic()
-    for table in ("kpis_ticketroot", "kpis_ticketfact", "kpis_unsolvedspan", "kpis_stagespan"):
-        run(f"DELETE FROM {table}")
-    pipeline.scope_all_tickets()
-    pipeline.rebuild_tickets()
+    steps = _Steps()
+    bulk_session()
+    ensure_calendar()
+    empty(DERIVED_TABLES)
+    indexes = drop_indexes(DERIVED_TABLES)
+    steps.done("emptied")
+    ticket_tables.rebuild_roots(full=True)
+    ticket_tables.rebuild_reply_days(full=True)
+    steps.done("roots and replies")
+    ticket_tables.rebuild_facts(full=True)
+    steps.done("facts")
+    customer_tables.rebuild_stage_spans(full=True)
+    customer_tables.build_stage_rollup()
+    steps.done("stage spans")
+    rollups.build_all()
+    steps.done("rollups")
+    create_indexes(indexes)
+    analyze(DERIVED_TABLES)
+    steps.done("indexes")
     churn_risk_refresh(scope=False)
-    tickets = run("DELETE FROM kpis_workticket")
-    pipeline.scope_all_customers()
-    pipeline.rebuild_customers()
-    customers = run("DELETE FROM kpis_workcustomer")
-    pipeline.analyze_scratch()
-    pipeline.analyze_results()
+    steps.done("churn risk")
+    ((tickets,),) = fetch("SELECT COUNT(*) FROM tickets_ticket")
+    ((customers,),) = fetch("SELECT COUNT(DISTINCT customer_id) FROM lifecycle_stagechange")
     logger.info(
-        "KPI full recompute: %s tickets, %s customers in %.1fs",
+        "KPI full recompute: %s tickets, %s customers in %.1fs (%s)",
         tickets,
         customers,
         time.monotonic() - started,
+        steps,
     )
     return CatchUp(tickets=tickets, customers=customers)
+
+
+def kpis_vacuum() -> None:
+    """After a full recompute (outside its transaction): mark the new rows all-visible, so that
+    the dashboard's index-only scans need not visit the tables (PostgreSQL; autovacuum would
+    get there later)."""
+    from django.db import connection
+
+    from .dialect import is_postgres
+
+    if is_postgres() and not connection.in_atomic_block:
+        run(f"VACUUM (ANALYZE) {', '.join(DERIVED_TABLES)}")
 
 
 # ---- churn risk ----------------------------------------------------------------------------------
@@ -217,7 +308,7 @@ def churn_risk_refresh(*, scope: bool) -> int:
     """Score the customers of the scoped tickets (or all) and hand changed scores to lifecycle."""
     since = us(timezone.now() - RISK_WINDOW)
     where = (
-        f"customer_id IN (SELECT customer_id FROM kpis_ticketfact WHERE ticket_id IN {W})"
+        f"customer_id IN (SELECT customer_id FROM kpis_ticketfact WHERE ticket_id IN {SCOPE})"
         if scope
         else "1 = 1"
     )
@@ -279,8 +370,38 @@ def kpis_refresh_if_eager() -> None:
                 return
 
 
+def kpis_export_record(
+    *, by, table: str, query: dict, metric: str = "", rows: int, ip_address: str | None = None
+) -> None:
+    """Audit one CSV export: who took which table, for which range and filters, and how many rows."""
+    details = {
+        "table": table,
+        "from": query["date_from"].isoformat(),
+        "to": query["date_to"].isoformat(),
+        "filters": query["filters"],
+        "rows": rows,
+    }
+    if table == "drill":
+        details.update(metric=metric, part=query.get("part", ""), day=query.get("day", ""))
+    audit_record(
+        action=AuditEntry.Action.EXPORT,
+        actor=by,
+        target_repr=f"KPI table {table} (CSV)",
+        details=details,
+        ip_address=ip_address,
+    )
+
+
 def last_updated() -> datetime | None:
     return KpiCursor.objects.filter(stream=TICKET_STREAM).values_list("updated_at", flat=True).first()
 
 
-__all__ = ["CatchUp", "kpis_catch_up", "kpis_recompute", "kpis_refresh_if_eager", "last_updated"]
+__all__ = [
+    "CatchUp",
+    "kpis_catch_up",
+    "kpis_export_record",
+    "kpis_recompute",
+    "kpis_refresh_if_eager",
+    "kpis_vacuum",
+    "last_updated",
+]

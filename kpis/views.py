@@ -9,10 +9,11 @@ from django.utils import timezone
 from helpdesk.roles import OVERSIGHT_ROLES, role_required
 
 from . import dashboard as board
-from . import exports
+from . import exports, kb_dashboard
+from .figures import dashboard_figures
 from .forms import DashboardForm, RangeForm, parse_filters
 from .selectors import METRICS, SLICEABLE
-from .services import kpis_refresh_if_eager, last_updated
+from .services import kpis_export_record, kpis_refresh_if_eager, last_updated
 
 DRILL_PARAMS = ("from", "to", "by", "part", "day", "page", "metric")
 PARTS = ("", "hit", "breached")
@@ -38,11 +39,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": query,
         "days": (query["date_to"] - query["date_from"]).days + 1,
-        "tiles": board.tiles(*args),
-        "charts": board.charts(*args),
-        "stages": board.by_stage(*args),
+        **dashboard_figures(*args),
         "stage_columns": board.STAGE_COLUMNS,
-        "agents": exports.agent_rows(*args),
+        "self_service": kb_dashboard.section(query["date_from"], query["date_to"]),
         "export_query": board.query_string(query["date_from"], query["date_to"], query["filters"]),
         "last_updated": last_updated(),
     }
@@ -106,7 +105,16 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     if query is None:
         return HttpResponseBadRequest("Bad range or filters.")
     kpis_refresh_if_eager()
-    header, rows = exports.table_rows(table, query, now=timezone.now(), metric=request.GET.get("metric", ""))
+    metric = request.GET.get("metric", "")
+    header, rows = exports.table_rows(table, query, now=timezone.now(), metric=metric)
+    kpis_export_record(
+        by=request.user,
+        table=table,
+        query=query,
+        metric=metric,
+        rows=len(rows),
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="kpis-{table}-{query["date_from"]}-{query["date_to"]}.csv"'

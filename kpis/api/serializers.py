@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
 
+class KpiQueryCountSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    count = serializers.IntegerField()
+
+
 class KpiResultSerializer(serializers.Serializer):
     """One row of a metric: its key and the figures of the metric's kind (see KPIS.md)."""
 
@@ -21,6 +26,15 @@ class KpiResultSerializer(serializers.Serializer):
     entered = serializers.IntegerField(required=False)
     moved_on = serializers.IntegerField(required=False)
     days = serializers.ListField(child=serializers.DictField(), required=False)
+    label = serializers.CharField(
+        required=False, allow_null=True, help_text="Help-center metrics by category or article: its name."
+    )
+    searches = serializers.IntegerField(required=False, help_text="searches_without_result: all searches.")
+    queries = KpiQueryCountSerializer(
+        many=True,
+        required=False,
+        help_text="searches_without_result: the most frequent queries without a result.",
+    )
 
 
 class KpiAnswerSerializer(serializers.Serializer):

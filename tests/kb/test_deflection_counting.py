@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kb.insights import kb_deflection_rate
 from kb.models import DeflectionSession
-from kb.selectors import kb_deflection_rate
 from kb.services import deflection_ticket_submitted
 from tests.factories import kb_article
 

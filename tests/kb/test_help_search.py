@@ -3,8 +3,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from kb.insights import kb_failed_searches
 from kb.models import Article, SearchDay
-from kb.selectors import article_search, kb_failed_searches
+from kb.selectors import article_search
 from kb.services import translation_save
 from tests.factories import KbSectionFactory, kb_article
 

@@ -9,14 +9,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.models import ArticleVote, DeflectionSession, SearchDay
-from kb.selectors import (
+from kb.insights import (
     kb_article_views,
     kb_deflection_rate,
     kb_failed_searches,
     kb_helpful_ratio,
     kb_top_articles,
 )
+from kb.models import ArticleVote, DeflectionSession, SearchDay
 from kb.services import article_view_record, search_record
 from tests.factories import kb_article
 

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from helpdesk.seeding.kb import article_count
 from kb.models import Article, ArticleTranslation, ArticleViewDay, DeflectionSession, SearchDay
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +30,9 @@ def test_seeded_help_center_pages_render(settings, client):
     article = Article.objects.public().first()
     assert client.get(f"/help/articles/{article.pk}/", follow=True).status_code == 200
     assert client.get("/help/search/", {"q": "password"}).context["results"]
+
+
+def test_seeding_at_benchmark_size_makes_5000_articles():
+    # The help-center budgets hold "with 5,000 articles": every bench size from 20,000 tickets.
+    assert article_count(1_000_000) == article_count(100_000) == article_count(20_000) == 5000
+    assert article_count(400) == 100 and article_count(0) == 40

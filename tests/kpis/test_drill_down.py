@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from kpis.services import kpis_catch_up
 from tests.factories import CustomerFactory
 
@@ -106,3 +107,32 @@ def test_csv_export_of_a_drill_down(client, manager, solved):
     assert len(rows) == 15
     assert client.get(reverse("kpis:export", args=["drill"]), params(metric="zzz")).status_code == 400
     assert client.get(reverse("kpis:export", args=["nope"])).status_code == 404
+
+
+def test_csv_export_is_audited_with_table_range_and_filters(client, manager, solved):
+    client.force_login(manager)
+    client.get(reverse("kpis:export", args=["agents"]), params(channel="email"))
+    client.get(reverse("kpis:export", args=["drill"]), params(metric="resolution_time"))
+    entries = list(AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).order_by("id"))
+    assert [(e.actor, e.target_repr) for e in entries] == [
+        (manager, "KPI table agents (CSV)"),
+        (manager, "KPI table drill (CSV)"),
+    ]
+    today = timezone.localdate()
+    assert entries[0].details == {
+        "table": "agents",
+        "from": (today - timedelta(days=2)).isoformat(),
+        "to": today.isoformat(),
+        "filters": {"channel": "email"},
+        "rows": 1,
+    }
+    assert entries[1].details["metric"] == "resolution_time" and entries[1].details["rows"] == 14
+    assert entries[0].ip_address == "127.0.0.1"
+
+
+def test_refused_csv_export_is_not_audited(client, manager, agent):
+    client.force_login(agent)
+    assert client.get(reverse("kpis:export", args=["agents"]), params()).status_code == 403
+    client.force_login(manager)
+    assert client.get(reverse("kpis:export", args=["drill"]), params(metric="zzz")).status_code == 400
+    assert not AuditEntry.objects.filter(action="export").exists()

@@ -20,6 +20,7 @@ from kpis.services import kpis_catch_up, kpis_recompute
 
 from .randomized import BASE, SPAN_DAYS, ZONE, World, draw_ops, instant
 from .reference import Reference, local_day
+from .tables import derived_state
 
 pytestmark = pytest.mark.django_db(transaction=False)
 # Shrinking a database-backed example is slow; KPI_HYPOTHESIS_SHRINK=1 turns it on when debugging.
@@ -76,6 +77,8 @@ def test_kpis_match_reference_incremental_then_full(data, settings):
             done = max(done, cut)
             kpis_catch_up()
         compare_all(data, world, now)
+        incremental = derived_state()
         kpis_recompute()
+        assert derived_state() == incremental
         compare_all(data, world, now)
         transaction.set_rollback(True)

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.services import kpis_recompute
+from kpis.services import kpis_recompute, kpis_vacuum
 
 
 def _date(value: str) -> date:
@@ -29,6 +29,8 @@ class Command(BaseCommand):
             raise CommandError("--from must not be after --to.")
         began = time.monotonic()
         result = kpis_recompute(date_from=start, date_to=end)
+        if start is None and end is None:
+            kpis_vacuum()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Recomputed {result.tickets} tickets and {result.customers} customers"
