@@ -1,7 +1,8 @@
 """Run the benchmark: `make bench` (or `python -m bench`). See BENCHMARKS.md.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL. Seeds a dedicated database once
-(BENCH_TICKETS, default one million) and reuses it; starts gunicorn and a Celery worker on
+(BENCH_TICKETS, default one million) and reuses it; BENCH_PATHS=word,word measures only the
+paths whose names contain one of the words; starts gunicorn and a Celery worker on
 127.0.0.1; drives every path with a bounded load; prints each figure beside its budget and
 writes var/bench/results.json.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
+import subprocess  # nosec B404  # the benchmark runs manage.py and reads the machine
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ def _settings_from_env() -> dict:
         "requests": int(os.environ.get("BENCH_REQUESTS", "300")),
         "concurrency": int(os.environ.get("BENCH_CONCURRENCY", "4")),
         "seconds": float(os.environ.get("BENCH_SECONDS", "30")),
+        # A quick look at some paths (e.g. "help center"): the other measures are skipped.
+        "only": os.environ.get("BENCH_PATHS", ""),
     }
 
 
@@ -75,11 +78,13 @@ def main() -> int:
     fixtures = paths.fixtures()
     started = time.monotonic()
     # The KPI tables first (timed): the dashboard paths read them.
-    extra = measures.run_all(env, fixtures)
+    extra = measures.run_all(env, fixtures) if not config["only"] else {"results": [], "values": {}}
     with running(env, OUT / "logs") as port:
         results = paths.run_all(port, fixtures, config)
     results += extra["results"]
     values = {"seed_seconds": seeding.get("seed_seconds"), **extra["values"]}
+    if not config["only"]:  # last: these add rows to the benchmark database
+        values.update(measures.run_last(env))
     document = {
         "tickets": config["tickets"],
         "versions": _versions(),

@@ -1,7 +1,7 @@
 """The dedicated benchmark database: seeded once, reused while it matches."""
 
 import json
-import subprocess
+import subprocess  # nosec B404  # the benchmark runs manage.py
 import sys
 import time
 from pathlib import Path
@@ -53,7 +53,7 @@ def _recreate(url: str) -> None:
 
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return subprocess.run(  # nosec B603  # our interpreter and manage.py, no shell
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
 

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from bench import load
 
 NEXT_LINK = re.compile(r'rel="next" href="(\?[^"]+)"')
-PASSWORD = "demo"  # noqa: S105 - the seeded demo users' password, benchmark database only
+PASSWORD = "demo"  # noqa: S105 - the seeded demo users' password, benchmark database only  # nosec B105
 
 
 @dataclass
@@ -50,6 +50,27 @@ def fixtures() -> dict:
         "customers": customers,
         "token": token,
         "emails": emails,
+        **_help_center(),
+    }
+
+
+def _help_center() -> dict:
+    """Public articles spread over the whole knowledge base (canonical URLs), and the categories."""
+    from django.conf import settings
+
+    from kb.models import Article, ArticleTranslation, Category
+
+    public = Article.objects.public()
+    articles = list(
+        ArticleTranslation.objects.filter(article__in=public, language=settings.KB_DEFAULT_LANGUAGE)
+        .order_by("article_id")
+        .values_list("article_id", "slug")
+    )
+    step = max(1, len(articles) // 500)
+    categories = Category.objects.filter(sections__articles__in=public).distinct().order_by("position")
+    return {
+        "article_paths": [f"/help/articles/{pk}-{slug}/" for pk, slug in articles[::step]],
+        "category_paths": [f"/help/categories/{slug}/" for slug in categories.values_list("slug", flat=True)],
     }
 
 
@@ -119,6 +140,16 @@ def _api_bulk_events(session, i, fx):
     return session.post_json("/api/v1/lifecycle/events/bulk/", json.dumps({"events": events}).encode())
 
 
+def _help_article(session, i, fx):
+    return session.get(_pick(fx["article_paths"], i))
+
+
+def _help_category(session, i, fx):
+    """A category's first three pages (30 articles each), most visitors staying on the first."""
+    page = (1, 1, 1, 2, 3)[i % 5]
+    return session.get(_pick(fx["category_paths"], i) + (f"?page={page}" if page > 1 else ""))
+
+
 def _reply_post(session, i, fx):
     reference = _pick(fx["references"], i)
     return session.post_form(
@@ -149,6 +180,8 @@ PATHS: list[Path] = [
     Path("api bulk lifecycle events (1,000)", "token", _api_bulk_events, ok=(200, 201), requests=10),
     Path("help center home", None, _get("/help/")),
     Path("help center search", None, _get("/help/search/?q=password")),
+    Path("help center category", None, _help_category),
+    Path("help center article", None, _help_article),
 ]
 
 
@@ -161,9 +194,15 @@ def _session_for(port: int, user: str | None, fx: dict) -> load.Session:
     return session
 
 
+def selected(only: str) -> list[Path]:
+    """The paths whose name contains one of the comma-separated words of `only` (all if empty)."""
+    words = [w.strip() for w in only.split(",") if w.strip()]
+    return [p for p in PATHS if not words or any(w in p.name for w in words)]
+
+
 def run_all(port: int, fx: dict, config: dict) -> list[dict]:
     summaries = []
-    for path in PATHS:
+    for path in selected(config.get("only", "")):
         print(f"  {path.name} ...", flush=True)
         try:
             _session_for(port, path.user, fx)  # can this user sign in at all?

@@ -4,7 +4,7 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # the benchmark starts its own servers
 import sys
 import time
 import urllib.request
@@ -46,7 +46,7 @@ def _wait_http(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own loopback server
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own loopback server  # nosec B310
                 if response.status == 200:
                     return
         except OSError:
@@ -60,10 +60,10 @@ def running(env: dict[str, str], log_dir: Path):
     log_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     python = sys.executable
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # nosec B603  # our interpreter and manage.py, no shell
     web_log = open(log_dir / "gunicorn.log", "w")  # noqa: SIM115 - closed in finally
     worker_log = open(log_dir / "worker.log", "w")  # noqa: SIM115
-    web = subprocess.Popen(
+    web = subprocess.Popen(  # nosec B603  # our own gunicorn, no shell
         [
             python,
             "-m",
@@ -88,7 +88,7 @@ def running(env: dict[str, str], log_dir: Path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # nosec B603  # our own celery worker, no shell
         [
             python,
             "-m",

@@ -42,6 +42,10 @@ app.conf.update(
     enable_utc=True,
     # Every task is idempotent: acknowledge after it ran, and redeliver if the worker died.
     task_acks_late=True,
+    # Nothing reads task results. Kept, every publish from a web process would also subscribe to
+    # the result's channel in Redis: with Redis down that retries for 20 seconds inside the request
+    # and then leaves the process unable to publish anything until it is restarted.
+    task_ignore_result=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_soft_time_limit=300,
@@ -50,7 +54,14 @@ app.conf.update(
     # Publishing must not hang a web request when the broker is down.
     broker_connection_timeout=2,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1},
+    broker_transport_options={
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "max_retries": 1,
+        # A task whose worker died unacknowledged is delivered again after this many seconds;
+        # it must exceed task_time_limit, or a task still running is delivered twice.
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    },
     task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
     redis_socket_connect_timeout=2,
     redis_socket_timeout=5,

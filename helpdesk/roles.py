@@ -86,6 +86,7 @@ def roles_context(request: HttpRequest) -> dict[str, Iterable[str] | bool]:
     return {
         "user_roles": roles,
         "is_workspace_user": bool(roles & set(WORKSPACE_ROLES)),
+        "can_open_tickets": bool(roles & {AGENT, MANAGER, ADMIN}),
         "is_oversight_user": bool(roles & set(OVERSIGHT_ROLES)),
         "is_admin_user": ADMIN in roles,
         "is_customer_user": CUSTOMER in roles,

@@ -53,7 +53,7 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    rng = random.Random(1)  # noqa: S311 - sampling pages, not secrets
+    rng = random.Random(1)  # noqa: S311 - sampling pages, not secrets  # nosec B311
     n = args.requests
     articles = list(Article.objects.public().values_list("pk", flat=True))
     categories = list(Category.objects.values_list("slug", flat=True))

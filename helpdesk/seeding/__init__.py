@@ -35,7 +35,7 @@ class Seeder:
     ids: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
+        self.rng = random.Random(self.seed)  # nosec B311  # seeded demo data, not secrets
 
     @property
     def start(self) -> datetime:

@@ -7,7 +7,7 @@ from helpdesk import roles
 
 from . import Seeder
 
-DEMO_PASSWORD = "demo"  # noqa: S105 - demo data only; seed_demo refuses to run in production mode
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo data only; seed_demo refuses to run in production mode  # nosec B105
 EXTRA_AGENTS = 11
 
 

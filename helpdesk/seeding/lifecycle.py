@@ -95,8 +95,9 @@ def seed(seeder: Seeder) -> None:
         if final.stage == Stage.CHURNED and final.stage_since > seeder.now - timedelta(days=60):
             surveys.append(_survey(rng, pk, final.stage_since, seeder.now))
         consent = rng.random() < 0.4
-        stage = (final.stage, final.stage_since, final.last_activity)
-        customers.append((pk, name, org, lang, "", *stage, 0.0, [], consent, user_id, created, created))
+        # No corrections are seeded: the latest input is the latest event.
+        state = (final.stage, final.stage_since, final.last_activity, final.last_activity, final.purchases)
+        customers.append((pk, name, org, lang, "", *state, 0.0, [], consent, user_id, created, created))
         emails.append((pk, "customer@example.com" if i == 0 else f"customer{pk}@example.com", True, created))
     _write(seeder, customers, emails, events, changes, surveys)
     seeder.ids["customers"] = list(range(first_id, first_id + seeder.customers))
@@ -193,6 +194,8 @@ def _write(seeder: Seeder, customers, emails, events, changes, surveys) -> None:
             "stage",
             "stage_since",
             "last_activity_at",
+            "last_input_at",
+            "purchase_count",
             "churn_risk_score",
             "churn_risk_reasons",
             "marketing_consent",

@@ -22,6 +22,7 @@ from helpdesk import roles
 from lifecycle.models import Customer, CustomerEmail, TouchpointEvent
 from tickets.models import CannedReply, Message, SatisfactionRating, SLAPolicy, Tag, Team, Ticket, TicketEvent
 from tickets.sanitize import text_to_html
+from tickets.services import search_documents_rebuild
 
 from . import Json, Seeder
 from .texts import LANGUAGES
@@ -251,6 +252,7 @@ def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int]) -> No
     for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
         seeder.reset_sequence(model)
     _customers_last_activity()
+    search_documents_rebuild()  # what the services would have written message by message, set-based
     seeder.log(
         f"tickets: {seeder.tickets} with {gen.counts['messages']} messages, {gen.counts['events']} events, "
         f"{gen.counts['ratings']} ratings in {len(teams)} teams"
@@ -300,13 +302,14 @@ def _verify_references(first_ids: dict) -> None:
 
 
 def _customers_last_activity() -> None:
-    """Customers who wrote in: last activity = their latest touchpoint (as touchpoint_record keeps it)."""
+    """Customers who wrote in: last activity and latest input = their latest touchpoint (as
+    touchpoint_record keeps them; no stage corrections are seeded)."""
     latest = (
         TouchpointEvent.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
     )
     Customer.objects.filter(
         pk__in=TouchpointEvent.objects.filter(type="support_ticket").values("customer")
-    ).update(last_activity_at=Subquery(latest[:1]))
+    ).update(last_activity_at=Subquery(latest[:1]), last_input_at=Subquery(latest[:1]))
 
 
 class _Generator:

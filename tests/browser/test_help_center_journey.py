@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
+from kb.insights import kb_deflection_rate
 from kb.models import ArticleVote, DeflectionSession
-from kb.selectors import kb_deflection_rate
 from kb.services import translation_save
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD, KbSectionFactory, kb_article

@@ -69,7 +69,11 @@ def test_second_agent_sees_collision_notice(browser, live_server, crew, ann):
     ann_page.goto(f"/tickets/{ticket.reference}/")
     bob_page.goto(f"/tickets/{ticket.reference}/")
     expect(bob_page.locator("#presence")).to_contain_text("Ann Lee is viewing")
-    ann_page.get_by_label("Message", exact=True).fill("Drafting an answer")
+    # Bob's page asks only once Ann's page has told the server she is replying (no race).
+    with ann_page.expect_response(
+        lambda r: r.url.endswith("/presence/") and "state=replying" in (r.request.post_data or "")
+    ):
+        ann_page.get_by_label("Message", exact=True).fill("Drafting an answer")
     bob_page.evaluate("htmx.trigger('#presence', 'presence-now')")
     expect(bob_page.locator("#presence")).to_contain_text("Ann Lee is replying")
     # Bob answers first; Ann's reply is held back with her draft kept.

@@ -40,7 +40,8 @@ def test_bench_smoke_run_measures_every_path(tmp_path):
         set(b) >= {"name", "limit", "value", "unit", "holds"} for b in document["budgets"]
     )
     by_path = {r["path"]: r for r in document["results"]}
-    assert len(by_path) >= 17
+    assert len(by_path) >= 19
+    assert {"help center category", "help center article"} <= set(by_path)
     for path, row in by_path.items():
         assert row["errors"] == 0, (path, row)
         assert row["p95_ms"] is not None and row["queries"] is not None and row["rps"] > 0
