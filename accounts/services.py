@@ -1,10 +1,12 @@
 from collections.abc import Iterable
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
+from django.db.models import Q
 
 from helpdesk.roles import is_staff_member
 from mail.services import email_queue
@@ -108,4 +110,9 @@ def user_anonymize(*, user: AbstractBaseUser) -> bool:
     AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED, details__username=old).update(
         details={"username": new}
     )
+    # Sign-in attempts (django-axes) keep the name that was typed and the form's fields.
+    typed = Q(username__iexact=old) | (Q(username__iexact=user.email) if user.email else Q(pk__in=[]))
+    AccessAttempt.objects.filter(typed).update(username=new, get_data="", post_data="")
+    AccessFailureLog.objects.filter(typed).update(username=new)
+    AccessLog.objects.filter(typed).update(username=new)
     return True

@@ -13,6 +13,8 @@ from functools import wraps
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
@@ -117,3 +119,37 @@ def idempotency_records_prune() -> int:
     """Forget keys older than KEEP_FOR."""
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
     return deleted
+
+
+# What a replay of an erased response still answers: enough for an integration to recognise the
+# object it created, nothing that names the person.
+ERASED_RESPONSE_KEYS = ("id", "reference", "url", "status", "created_at")
+
+
+def customer_idempotency_erase(*, customer, customer_ids: list[int], addresses: list[str]) -> dict:
+    """Blank the stored API responses that name an erased customer (a LIFECYCLE_ERASE_HANDLERS entry).
+
+    A response is kept for KEEP_FOR so that a retried POST replays it; one that holds the
+    customer's name or an address of theirs is cut down to its identifiers, so a replay still
+    answers with the same status and object id but no personal data.
+    """
+    needles = [address for address in addresses if address] + [customer.display_name or ""]
+    needles = [needle for needle in needles if len(needle) >= 3]
+    if not needles:
+        return {"api_responses": 0}
+    condition = Q()
+    for needle in needles:
+        condition |= Q(body_text__icontains=needle)
+    found = list(
+        IdempotencyRecord.objects.filter(response_body__isnull=False)
+        .annotate(body_text=Cast("response_body", TextField()))
+        .filter(condition)
+        .only("id", "response_body")
+    )
+    for record in found:
+        body = record.response_body if isinstance(record.response_body, dict) else {}
+        record.response_body = {key: body[key] for key in ERASED_RESPONSE_KEYS if key in body} | {
+            "erased": True
+        }
+    IdempotencyRecord.objects.bulk_update(found, ["response_body"], batch_size=500)
+    return {"api_responses": len(found)}

@@ -157,6 +157,7 @@ LIFECYCLE_EXPORT_PROVIDERS: list[str] = ["tickets.export.customer_tickets_export
 LIFECYCLE_ERASE_HANDLERS: list[str] = [
     "tickets.services.customer_tickets_erase",
     "webhooks.services.customer_deliveries_erase",
+    "api.idempotency.customer_idempotency_erase",
 ]
 
 # Ticket attachments: the largest file and the most files on one message.

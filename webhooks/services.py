@@ -244,10 +244,14 @@ def customer_deliveries_erase(*, customer, customer_ids: list[int], addresses: l
     ]
     found: dict[int, Delivery] = {}
     for condition in filters:
-        found.update((d.pk, d) for d in Delivery.objects.filter(condition).only("id", "payload"))
+        found.update(
+            (d.pk, d) for d in Delivery.objects.filter(condition).only("id", "payload", "last_response")
+        )
     for delivery in found.values():
         _payload_erase(delivery.payload.get("data") or {})
-    Delivery.objects.bulk_update(found.values(), ["payload"], batch_size=BATCH)
+        # A receiver's answer may echo what it was sent; the status code is what the log needs.
+        delivery.last_response = ""
+    Delivery.objects.bulk_update(found.values(), ["payload", "last_response"], batch_size=BATCH)
     return {"webhook_deliveries": len(found)}
 
 

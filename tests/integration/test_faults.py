@@ -313,6 +313,12 @@ def test_with_redis_down_tickets_are_created_and_answered_and_the_work_runs_when
             started = time.monotonic()
             made = work_while_redis_is_down(client, Client(), agent, customer_user, token)
             outage_seconds = time.monotonic() - started
+            # Readiness tells a load balancer what is missing; liveness stays up.
+            ready = Client().get("/readyz")
+            assert ready.status_code == 503, ready.content
+            assert {"cache", "broker"} <= set(ready.json()["failing"]), ready.json()
+            assert ready.json()["checks"]["database"] == "ok"
+            assert Client().get("/healthz").status_code == 200
 
             # The work is recorded, waiting for a worker.
             reply_email = OutboundEmail.objects.get(state=OutboundEmail.State.QUEUED)
@@ -322,6 +328,7 @@ def test_with_redis_down_tickets_are_created_and_answered_and_the_work_runs_when
             assert not TicketFact.objects.exists()
 
             private_redis.start()
+            assert wait_for(lambda: Client().get("/readyz").status_code == 200, timeout=30)
             # A minute later the sweeps find what no task announced (their grace minute has passed).
             a_minute_ago = timezone.now() - timedelta(minutes=2)
             OutboundEmail.objects.update(created_at=a_minute_ago)

@@ -9,8 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 
+from axes.models import AccessAttempt, AccessLog
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from lifecycle.models import Customer, ExitSurvey
 from lifecycle.services import (
@@ -26,7 +28,7 @@ from tickets.channels.email.ingest import email_receive
 from tickets.chat.services import InboundChatMessage, chat_message_receive
 from tickets.models import PortalMagicLink, Ticket
 from tickets.services import ticket_create, ticket_note, ticket_rate, ticket_reply, ticket_set_status
-from webhooks.models import Endpoint
+from webhooks.models import Delivery, Endpoint
 from webhooks.services import deliveries_fan_out
 
 SECRETS = (
@@ -42,7 +44,11 @@ SECRETS = (
     "Too dear for me",
     "Lovely help",
     "ada_portal",
+    "Idempotent order 77",
+    "echo of Ada 99",
 )
+# Held about them but not theirs to take away: what a webhook receiver answered us.
+NOT_EXPORTED = ("echo of Ada 99",)
 
 
 @dataclass
@@ -144,7 +150,24 @@ def customer_with_everything(agent, *, tickets: int = 2) -> World:
     survey = ExitSurvey.objects.create(customer=customer, churned_at=now, expires_at=now + timedelta(days=30))
     exit_survey_answer(survey=survey, reason="price", comment="Too dear for me, Ada")
     ExitSurvey.objects.create(customer=customer, churned_at=now, expires_at=now + timedelta(days=30))
+    # An integration's POST, kept for replay under its Idempotency-Key.
+    api = APIClient()
+    api.force_authenticate(agent)
+    created = api.post(
+        "/api/v1/tickets/",
+        {"subject": "Idempotent order 77", "body": "Via the shop", "customer_email": "ada@example.com"},
+        format="json",
+        headers={"Idempotency-Key": "shop-order-77"},
+    )
+    assert created.status_code == 201, created.content
+    world.tickets.append(Ticket.objects.get(pk=created.json()["id"]))
+    # A mistyped portal password: the sign-in throttle keeps the name typed.
+    seen = {"username": "ada_portal", "ip_address": "192.0.2.7", "user_agent": "Firefox", "attempt_time": now}
+    AccessAttempt.objects.create(**seen, post_data="username=ada_portal", failures_since_start=1)
+    AccessLog.objects.create(**seen)
     deliveries_fan_out()
+    # A receiver that echoes what it was sent.
+    Delivery.objects.update(last_status_code=200, last_response='{"received": "echo of Ada 99"}')
     ticket_create(subject="Bob's own question", body="Hello from Bob", customer_email="bob@example.com")
     customer.refresh_from_db()
     return world

@@ -4,9 +4,11 @@ import io
 import os
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
 from lifecycle.models import Customer, ExitSurvey, StageChange, TouchpointEvent
@@ -195,3 +197,30 @@ def test_erased_customer_is_read_only_in_the_admin(world, admin_user, client):
     page = client.get(f"/admin/lifecycle/customer/{customer.pk}/change/")
     assert page.status_code == 200 and not page.context["has_change_permission"]
     assert customer.first_name == ""
+
+
+def test_a_replayed_api_post_after_erasure_answers_the_same_object_without_personal_data(
+    world, admin_user, agent
+):
+    customer_erase(customer=world.customer, by=admin_user, reason="Their request")
+    api = APIClient()
+    api.force_authenticate(agent)
+    tickets_before = Ticket.objects.count()
+    replay = api.post(
+        "/api/v1/tickets/",
+        {"subject": "Idempotent order 77", "body": "Via the shop", "customer_email": "ada@example.com"},
+        format="json",
+        headers={"Idempotency-Key": "shop-order-77"},
+    )
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    body = replay.json()
+    assert body["erased"] is True and body["id"] == world.tickets[-1].pk and body["reference"]
+    assert "ada@example.com" not in replay.content.decode()
+    assert Ticket.objects.count() == tickets_before
+
+
+def test_sign_in_attempts_no_longer_name_the_portal_login(world, admin_user):
+    customer_erase(customer=world.customer, by=admin_user, reason="Their request")
+    assert not AccessAttempt.objects.filter(username="ada_portal").exists()
+    assert AccessAttempt.objects.get().post_data == ""
+    assert not AccessLog.objects.filter(username="ada_portal").exists()
