@@ -11,11 +11,12 @@ import csv
 import io
 import json
 import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .texts import LANGUAGES
@@ -31,6 +32,8 @@ class Seeder:
     now: datetime = field(default_factory=timezone.now)
     years: int = 2
     log: callable = print
+    # Processes that make the ticket history at once (PostgreSQL only; see seeding.tickets).
+    workers: int = 1
     # Filled by the steps, for the steps after them.
     ids: dict[str, list[int]] = field(default_factory=dict)
 
@@ -74,6 +77,19 @@ class Seeder:
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{pk}'), "  # noqa: S608 - names from models
                 f"COALESCE((SELECT MAX({pk}) FROM {table}), 1))"
             )
+
+
+def seed_steps(seeder: Seeder, steps) -> None:
+    """Run each app's seeding step in order, each in its own transaction unless it manages its own
+    (MANAGES_TRANSACTIONS: the ticket history, written by several processes), logging its time."""
+    for step in steps:
+        started = time.monotonic()
+        if getattr(step, "MANAGES_TRANSACTIONS", False):
+            step.seed(seeder)
+        else:
+            with transaction.atomic():
+                step.seed(seeder)
+        seeder.log(f"({step.__name__.rsplit('.', 1)[-1]}: {time.monotonic() - started:.1f}s)")
 
 
 class Json(str):

@@ -11,16 +11,28 @@ timestamps as epoch seconds formatted through lookup tables, no ORM per row.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import random
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import OuterRef, Subquery
 
 from helpdesk import roles
 from lifecycle.models import Customer, CustomerEmail, TouchpointEvent
-from tickets.models import CannedReply, Message, SatisfactionRating, SLAPolicy, Tag, Team, Ticket, TicketEvent
+from tickets.models import (
+    CannedReply,
+    Message,
+    SatisfactionRating,
+    SearchDocument,
+    SLAPolicy,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from tickets.sanitize import text_to_html
 from tickets.services import search_documents_rebuild
 
@@ -28,6 +40,11 @@ from . import Json, Seeder
 from .texts import LANGUAGES
 
 CHUNK = 50_000
+# Each chunk of tickets has its own random stream and its own block of message, event and rating
+# ids, sized by what one story can write at most (see _Story), so that chunks can be made in any
+# order or at once in several processes with the same result. Unused ids are gaps, as rollbacks
+# leave in any sequence.
+MAX_MESSAGES, MAX_EVENTS = 12, 40
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
 TEAMS = ("Billing", "Technical support", "Shipping", "Customer success")
@@ -155,16 +172,33 @@ class _Clock:
         return self.days[i // DAY - self.base] + self.seconds[i % DAY]
 
 
+# seed_demo runs this step outside a transaction: it commits its own (see seed()).
+MANAGES_TRANSACTIONS = True
+
+
 def seed(seeder: Seeder) -> None:
-    if Ticket.objects.exists():
-        seeder.log("tickets: already seeded; nothing added")
+    """Teams, policies, canned replies and tags, then the tickets with their history.
+
+    Called outside a transaction on PostgreSQL (seed_demo), the setup commits first and the
+    history is written by `seeder.workers` processes with the tables' secondary indexes dropped
+    and built again afterwards (faster than keeping them up to date row by row). Inside a
+    transaction (tests, other callers) everything is written in it, in this process.
+    """
+    with transaction.atomic():
+        if Ticket.objects.exists():
+            seeder.log("tickets: already seeded; nothing added")
+            return
+        teams = _teams(seeder)
+        _sla_policies()
+        _canned_replies(seeder)
+        tags = [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
+    if not seeder.tickets:
         return
-    teams = _teams(seeder)
-    _sla_policies()
-    _canned_replies(seeder)
-    tags = [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
-    if seeder.tickets:
-        _tickets(seeder, teams, tags)
+    if connection.in_atomic_block or seeder.workers < 2 or not _may_defer_row_checks():
+        with transaction.atomic():
+            _tickets(seeder, teams, tags)
+        return
+    _tickets(seeder, teams, tags, parallel=True)
 
 
 def _teams(seeder: Seeder) -> dict[int, list[int]]:
@@ -238,25 +272,155 @@ def _customers(seeder: Seeder) -> tuple[list[int], dict[int, str], dict[int, str
     return ids, langs, emails
 
 
-def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int]) -> None:
+def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int], *, parallel: bool = False) -> None:
     customers, langs, emails = _customers(seeder)
     if not customers:
         seeder.log("tickets: no customers to write in; none added")
         return
     gen = _Generator(seeder, teams, tags, customers, langs, emails)
-    checked_later = _defer_row_checks()
-    for start in range(0, seeder.tickets, CHUNK):
-        gen.chunk(start, min(seeder.tickets, start + CHUNK))
-    if checked_later:
-        _verify_references(gen.first_ids)
-    for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
-        seeder.reset_sequence(model)
-    _customers_last_activity()
-    search_documents_rebuild()  # what the services would have written message by message, set-based
+    chunks = list(range((seeder.tickets + CHUNK - 1) // CHUNK))
+    if parallel:
+        # Each process commits its chunks; every reference is checked afterwards, set-based.
+        with _without_secondary_indexes(HISTORY_TABLES, workers=seeder.workers, log=seeder.log):
+            _chunks_in_processes(gen, chunks, min(seeder.workers, len(chunks)))
+        checked_later = True
+    else:
+        checked_later = _defer_row_checks()
+        for index in chunks:
+            gen.chunk(index)
+        search_documents_rebuild()  # what the services would have written message by message, set-based
+    with transaction.atomic():
+        if checked_later:
+            _verify_references(gen.first_ids)
+        for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
+            seeder.reset_sequence(model)
+        _customers_last_activity()
     seeder.log(
         f"tickets: {seeder.tickets} with {gen.counts['messages']} messages, {gen.counts['events']} events, "
         f"{gen.counts['ratings']} ratings in {len(teams)} teams"
     )
+
+
+# The generator a forked worker process makes its chunks with (set in the parent before the fork).
+_FORKED: _Generator | None = None
+_INHERITED: list = []
+
+
+def _chunks_in_processes(gen: _Generator, chunks: list[int], workers: int) -> None:
+    """Make and write the chunks in `workers` forked processes, each on its own connection.
+
+    The processes share the generator's prepared state (creation times, customers, stage
+    timelines) by forking. Each commits its chunks (tickets, messages, events, ratings, tags,
+    touchpoints and the chunk's search documents) with the row checks deferred as the parent's
+    are; the parent verifies every reference afterwards. Only on PostgreSQL with a role that may
+    defer the checks: the parent's teams and tags are not committed yet.
+    """
+    global _FORKED
+    _FORKED = gen
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_forked_connection) as pool:
+            for counts in pool.imap_unordered(_forked_chunk, chunks):
+                for key, value in counts.items():
+                    gen.counts[key] += value
+    finally:
+        _FORKED = None
+
+
+def _forked_connection() -> None:
+    """In a forked worker: leave the parent's database connections alone (closing one would end
+    the parent's session, their socket being shared) and let Django open new ones."""
+    for alias in connections:
+        try:
+            _INHERITED.append(connections[alias])  # kept referenced: never closed or collected here
+            del connections[alias]
+        except AttributeError:
+            pass
+
+
+def _forked_chunk(index: int) -> dict[str, int]:
+    gen = _FORKED
+    before = dict(gen.counts)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            first, last = gen.chunk(index)
+            search_documents_rebuild(first_id=first, last_id=last)
+    finally:
+        connection.close()
+    return {key: gen.counts[key] - before[key] for key in gen.counts}
+
+
+# The tables the ticket history fills, whose secondary indexes the parallel path builds afterwards.
+HISTORY_TABLES = (
+    TicketEvent,
+    Message,
+    Ticket,
+    SearchDocument,
+    TouchpointEvent,
+    Ticket.tags.through,
+    SatisfactionRating,
+)
+_SECONDARY_INDEXES = """
+    SELECT i.indexname, i.indexdef FROM pg_indexes i
+    WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_constraint c
+          WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+      )
+    ORDER BY i.indexname
+"""
+
+
+class _without_secondary_indexes:
+    """Drop the tables' indexes that back no constraint, and build them again on the way out
+    (also after a failure), `workers` at a time."""
+
+    def __init__(self, models: tuple, *, workers: int, log) -> None:
+        self.tables = [model._meta.db_table for model in models]
+        self.workers, self.log = workers, log
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(_SECONDARY_INDEXES, [self.tables])
+            self.indexes = cursor.fetchall()
+            for name, _ in self.indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # The largest tables' indexes first, so that the processes finish near together.
+        rank = {table: i for i, table in enumerate(self.tables)}
+        ordered = sorted(self.indexes, key=lambda item: (rank[_table_of(item[1])], item[0]))
+        definitions = [definition for _, definition in ordered]
+        with multiprocessing.get_context("fork").Pool(self.workers, initializer=_forked_connection) as pool:
+            list(pool.imap_unordered(_forked_ddl, definitions))
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f'ANALYZE "{table}"')
+        self.log(f"tickets: {len(definitions)} indexes built after the load")
+
+
+def _table_of(definition: str) -> str:
+    """The table of a CREATE INDEX statement as pg_indexes writes it (… ON public.t USING …)."""
+    return definition.split(" ON ", 1)[1].split(" USING ", 1)[0].split(".")[-1].strip('"')
+
+
+def _forked_ddl(statement: str) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def _may_defer_row_checks() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _defer_row_checks() -> bool:
@@ -316,7 +480,7 @@ class _Generator:
     """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert."""
 
     def __init__(self, seeder, teams, tags, customers, langs, emails):
-        self.seeder, self.random = seeder, seeder.rng.random
+        self.seeder, self.random = seeder, seeder.rng.random  # each chunk replaces it with its own
         self.teams = list(teams.items())
         self.tags = [(pk, name) for pk, name in zip(tags, TAGS, strict=True)]
         self.customers, self.langs, self.emails = customers, langs, emails
@@ -326,17 +490,11 @@ class _Generator:
         self.start = seeder.start.timestamp()
         self.clock = _Clock(seeder.start, seeder.now)
         self.recorded = self.clock(self.now)
-        self.next = {
-            "ticket": seeder.next_id(Ticket),
-            "message": seeder.next_id(Message),
-            "event": seeder.next_id(TicketEvent),
-            "rating": seeder.next_id(SatisfactionRating),
-        }
         self.first_ids = {
-            Ticket: self.next["ticket"],
-            Message: self.next["message"],
-            TicketEvent: self.next["event"],
-            SatisfactionRating: self.next["rating"],
+            Ticket: seeder.next_id(Ticket),
+            Message: seeder.next_id(Message),
+            TicketEvent: seeder.next_id(TicketEvent),
+            SatisfactionRating: seeder.next_id(SatisfactionRating),
             TouchpointEvent: seeder.next_id(TouchpointEvent),
             Ticket.tags.through: seeder.next_id(Ticket.tags.through),
         }
@@ -355,13 +513,30 @@ class _Generator:
             for s in ("agent", "customer", "system")
         }
 
-    def chunk(self, first: int, last: int) -> None:
-        """The event log (the largest table) streams to the database while the tickets are made;
+    def chunk(self, index: int) -> tuple[int, int]:
+        """Write chunk `index` of the tickets; returns its first and last ticket id.
+
+        The event log (the largest table) streams to the database while the tickets are made;
         the other tables' rows are collected meanwhile and written after."""
+        first, last = index * CHUNK, min(self.seeder.tickets, (index + 1) * CHUNK)
+        self.random = random.Random(f"{self.seeder.seed}/tickets/{index}").random  # nosec B311  # demo data
+        base = self.first_ids
+        self.next = {
+            "ticket": base[Ticket] + first,
+            "message": base[Message] + index * CHUNK * MAX_MESSAGES,
+            "event": base[TicketEvent] + index * CHUNK * MAX_EVENTS,
+            "rating": base[SatisfactionRating] + index * CHUNK,
+        }
+        limits = {
+            "message": self.next["message"] + CHUNK * MAX_MESSAGES,
+            "event": self.next["event"] + CHUNK * MAX_EVENTS,
+        }
         self.tickets, self.messages = [], []
         self.ratings, self.tag_rows, self.touchpoints = [], [], []
         insert = self.seeder.insert
         self.counts["events"] += insert(TicketEvent, EVENT_COLUMNS, self._stories(first, last))
+        if any(self.next[kind] > limit for kind, limit in limits.items()):
+            raise IntegrityError("A seeded story wrote more rows than MAX_MESSAGES or MAX_EVENTS allow.")
         insert(Ticket, TICKET_COLUMNS, self.tickets)
         insert(Message, MESSAGE_COLUMNS, self.messages)
         insert(SatisfactionRating, ["id", "ticket", "score", "comment", "created_at"], self.ratings)
@@ -373,6 +548,7 @@ class _Generator:
         )
         self.counts["messages"] += len(self.messages)
         self.counts["ratings"] += len(self.ratings)
+        return base[Ticket] + first, base[Ticket] + last - 1
 
     def _stories(self, first: int, last: int):
         """Play each ticket's story, keep its row, and hand out its events."""

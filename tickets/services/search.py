@@ -40,10 +40,12 @@ _REBUILD = """
         SELECT ticket_id,
                left(string_agg(left(body_text, %(chars)s), ' ' ORDER BY created_at, id), %(total)s) AS body
         FROM tickets_message
-        WHERE %(ids)s::bigint[] IS NULL OR ticket_id = ANY(%(ids)s::bigint[])
+        WHERE (%(ids)s::bigint[] IS NULL OR ticket_id = ANY(%(ids)s::bigint[]))
+          AND ticket_id BETWEEN %(first)s AND %(last)s
         GROUP BY ticket_id
     ) m ON m.ticket_id = t.id
-    WHERE %(ids)s::bigint[] IS NULL OR t.id = ANY(%(ids)s::bigint[])
+    WHERE (%(ids)s::bigint[] IS NULL OR t.id = ANY(%(ids)s::bigint[]))
+      AND t.id BETWEEN %(first)s AND %(last)s
     ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document
 """
 
@@ -63,8 +65,11 @@ def search_document_append(*, ticket: Ticket, text: str) -> None:
         cursor.execute(_APPEND, params)
 
 
-def search_documents_rebuild(*, ticket_ids: Iterable[int] | None = None) -> None:
-    """Rebuild the documents of `ticket_ids` (every ticket when None) from their subject and messages.
+def search_documents_rebuild(
+    *, ticket_ids: Iterable[int] | None = None, first_id: int = 0, last_id: int = 2**62
+) -> None:
+    """Rebuild the documents of `ticket_ids` (every ticket when None) from their subject and messages,
+    of the tickets with ids from `first_id` to `last_id`.
 
     For changes that are not one new message: messages moved by a merge, bulk-loaded tickets.
     """
@@ -73,5 +78,6 @@ def search_documents_rebuild(*, ticket_ids: Iterable[int] | None = None) -> None
     ids = None if ticket_ids is None else sorted(set(ticket_ids))
     if ids == []:
         return
+    params = {"ids": ids, "first": first_id, "last": last_id, "chars": MESSAGE_CHARS, "total": DOCUMENT_CHARS}
     with connection.cursor() as cursor:
-        cursor.execute(_REBUILD, {"ids": ids, "chars": MESSAGE_CHARS, "total": DOCUMENT_CHARS})
+        cursor.execute(_REBUILD, params)

@@ -1,10 +1,10 @@
+import os
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from helpdesk.seeding import Seeder
+from helpdesk.seeding import Seeder, seed_steps
 from helpdesk.seeding import accounts as seed_accounts
 from helpdesk.seeding import kb as seed_kb
 from helpdesk.seeding import kpis as seed_kpis
@@ -24,16 +24,31 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=None, help="Default: tickets / 5.")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="Processes that write the ticket history at once on PostgreSQL (same data for any number).",
+        )
+        parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Seed with DEBUG off (benchmark databases only: it makes users with known passwords).",
         )
 
-    def handle(self, *args, tickets: int, customers: int | None, seed: int, allow_production: bool, **opts):
+    def handle(
+        self,
+        *args,
+        tickets: int,
+        customers: int | None,
+        seed: int,
+        allow_production: bool,
+        workers: int,
+        **opts,
+    ):
         if not settings.DEBUG and not allow_production:
             raise CommandError("Refusing to load demo users in production mode (DEBUG is off).")
-        if tickets < 0 or (customers is not None and customers < 1):
-            raise CommandError("--tickets must be 0 or more and --customers 1 or more.")
+        if tickets < 0 or (customers is not None and customers < 1) or workers < 1:
+            raise CommandError("--tickets must be 0 or more, --customers and --workers 1 or more.")
         if Customer.objects.exists():
             self.stdout.write("Demo data is already loaded; nothing added.")
             return
@@ -41,10 +56,9 @@ class Command(BaseCommand):
             tickets=tickets,
             customers=customers or max(1, tickets // 5),
             seed=seed,
+            workers=workers,
             log=lambda line: self.stdout.write(f"  {line}"),
         )
         started = time.monotonic()
-        for step in STEPS:
-            with transaction.atomic():
-                step.seed(seeder)
+        seed_steps(seeder, STEPS)
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f}s."))
