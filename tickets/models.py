@@ -415,6 +415,12 @@ class ConversationLink(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="conversation_links")
     sender_id = models.CharField(max_length=255, help_text="The sender's id on the channel.")
     sender_name = models.CharField(max_length=200, blank=True)
+    # What an anonymous web-chat visitor typed as their address: a claim, not an identity. When it
+    # is a known customer's, the chat is kept apart from that customer until an agent checks it.
+    claimed_email = models.EmailField(max_length=254, blank=True)
+    email_verified = models.BooleanField(
+        default=True, help_text="False when the sender's address is only what they typed."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from helpdesk.roles import QA_REVIEWER, WORKSPACE_ROLES, has_role, sees_all_teams
 from lifecycle.models import Customer, TouchpointEvent
+from lifecycle.selectors import customer_lookup
 
 from .filters import TicketFilter
 from .keyset import Page, SortKey, keyset_page
@@ -300,6 +301,15 @@ class TicketPage:
     last_public_message_id: int | None
     agents: list  # who the ticket can be given to (the controls), also naming people in the history
     teams: list[Team]
+    chat_claims: list[ChatClaim] = field(default_factory=list)
+
+
+@dataclass
+class ChatClaim:
+    """An address a web-chat visitor typed without signing in, and the customer it belongs to."""
+
+    email: str
+    customer: Customer | None
 
 
 def ticket_page(*, user, ticket: Ticket) -> TicketPage:
@@ -332,7 +342,20 @@ def ticket_page(*, user, ticket: Ticket) -> TicketPage:
         last_public_message_id=max((m.pk for m in messages if m.kind == Message.Kind.PUBLIC), default=None),
         agents=agents,
         teams=teams,
+        chat_claims=_chat_claims(ticket),
     )
+
+
+def _chat_claims(ticket: Ticket) -> list[ChatClaim]:
+    """Unverified addresses of the ticket's chat conversation (one query, only on chat tickets)."""
+    if ticket.channel != Ticket.Channel.CHAT:
+        return []
+    emails = (
+        ticket.conversation_links.filter(email_verified=False)
+        .exclude(claimed_email="")
+        .values_list("claimed_email", flat=True)
+    )
+    return [ChatClaim(email=email, customer=customer_lookup(value=email)) for email in dict.fromkeys(emails)]
 
 
 def canned_replies_for(*, ticket: Ticket) -> list[CannedReply]:

@@ -49,3 +49,30 @@ def test_signed_in_customer_chats_from_the_portal(page, customer_user):
     page.keyboard.press("Enter")
     page.get_by_text("Sent. We reply here").wait_for()
     assert Ticket.objects.get().customer == customer_user.customer
+
+
+def test_agent_is_warned_when_a_visitor_types_a_customers_address(page, browser, live_server, agent):
+    from tests.browser.conftest import login
+    from tests.factories import PASSWORD, CustomerFactory
+
+    ada = CustomerFactory(display_name="עדה לאבלייס", email="ada@example.test")
+    page.goto("/portal/chat-demo/")
+    page.get_by_role("button", name="Chat with us").click()
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Your email").fill("ada@example.test")
+    page.get_by_label("Your message").fill("Which card is on my account?")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("Sent. We reply here").wait_for()
+    ticket = Ticket.objects.get()
+    assert ticket.customer_id != ada.pk
+
+    context = browser.new_context(base_url=live_server.url)
+    staff = context.new_page()
+    login(staff, agent.username, PASSWORD)
+    staff.wait_for_url("**/tickets/")
+    staff.goto(f"/tickets/{ticket.reference}/")
+    notice = staff.get_by_role("note").filter(has_text="Address not verified")
+    assert "ada@example.test" in notice.inner_text()
+    notice.get_by_role("link", name="עדה לאבלייס").wait_for()
+    screenshot(staff, "chat-claim-notice")
+    context.close()

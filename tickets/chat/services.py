@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from lifecycle.selectors import customer_lookup
+
 from ..models import ConversationLink, Message, Ticket
 from ..sanitize import plain_text
 from ..services import ticket_create, ticket_customer_message
@@ -34,6 +36,9 @@ class InboundChatMessage:
     links: list[str] = field(default_factory=list)
     files: list[UploadedFile] = field(default_factory=list)
     idempotency_key: str = ""
+    # An integration vouches for its senders, and a signed-in customer is who they are; an
+    # anonymous web-chat visitor's address is only what they typed (False).
+    email_verified: bool = True
 
 
 def ticket_channel(channel: str) -> str:
@@ -137,9 +142,7 @@ def _store(*, message: InboundChatMessage, link: ConversationLink | None, extern
     else:
         ticket = ticket_create(
             subject=_subject(message),
-            customer_email=sender_address(
-                channel=message.channel, sender_id=message.sender_id, email=message.sender_email
-            ),
+            customer_email=_customer_address(message),
             customer_name=message.sender_name,
             channel=ticket_channel(message.channel),
             **body,
@@ -149,11 +152,29 @@ def _store(*, message: InboundChatMessage, link: ConversationLink | None, extern
     return stored
 
 
+def _customer_address(message: InboundChatMessage) -> str:
+    """The address the conversation's customer is found or created by.
+
+    An unverified address that already belongs to a customer is not taken as theirs: anyone can
+    type it, and the chat would then sit in that customer's history and show an agent their
+    account as the visitor's. Such a chat gets its own placeholder customer; the ticket page
+    shows the claim, and an agent who has checked it merges the two customers.
+    """
+    email = message.sender_email
+    if email and not message.email_verified and customer_lookup(value=email) is not None:
+        email = ""
+    return sender_address(channel=message.channel, sender_id=message.sender_id, email=email)
+
+
 def _link_save(
     *, link: ConversationLink | None, message: InboundChatMessage, ticket: Ticket, started_at
 ) -> None:
     now = timezone.now()
     name = plain_text(message.sender_name, max_length=200, single_line=True)
+    claim = {
+        "claimed_email": "" if message.email_verified else message.sender_email,
+        "email_verified": message.email_verified,
+    }
     if link is not None:
         link.ticket = ticket
         link.sender_name = name or link.sender_name
@@ -170,6 +191,7 @@ def _link_save(
                 sender_name=name,
                 created_at=min(started_at, now),
                 updated_at=now,
+                **claim,
             )
     except IntegrityError as exc:
         raise ConversationBusy from exc

@@ -77,6 +77,7 @@ def _inbound(request: HttpRequest, form: ChatPostForm, user, conversation_id: st
         sender_id=sender,
         sender_name=name,
         sender_email=email,
+        email_verified=user is not None,
         text=data["text"],
         idempotency_key=f"{conversation_id}:{data['key'] or secrets.token_hex(8)}",
     )

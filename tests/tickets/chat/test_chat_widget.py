@@ -100,3 +100,49 @@ def test_chat_demo_page_embeds_widget(client):
     page = client.get(reverse("portal:chat_demo")).content.decode()
     assert "data-chat-widget" in page
     assert "chat-widget.js" in page
+
+
+def test_an_anonymous_visitor_typing_a_known_customers_address_gets_a_chat_of_their_own(client, agent):
+    from lifecycle.models import TouchpointEvent
+    from tests.factories import CustomerFactory
+
+    ada = CustomerFactory(display_name="Ada Lovelace", email="ada@example.test")
+    response = client.post(
+        URL, {"text": "What card is on my account?", "name": "Ada", "email": "ada@example.test"}
+    )
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    # Not filed under Ada: anyone could type her address.
+    assert ticket.customer != ada
+    assert ticket.requester_email.endswith(".chat.invalid")
+    assert not TouchpointEvent.objects.filter(customer=ada).exists()
+    link = ConversationLink.objects.get()
+    assert (link.claimed_email, link.email_verified) == ("ada@example.test", False)
+    # The agent sees the claim, whose address it is, and what to do.
+    client.force_login(agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert "Address not verified" in page
+    assert reverse("lifecycle:customer_detail", args=[ada.pk]) in page
+    assert f"merge this chat's customer (#{ticket.customer_id})" in page
+
+
+def test_an_anonymous_visitor_with_a_new_address_is_created_but_marked_unverified(client, agent):
+    client.post(URL, {"text": "Hello", "name": "Avi", "email": "avi@example.test"})
+    ticket = Ticket.objects.get()
+    assert ticket.requester_email == "avi@example.test"
+    client.force_login(agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert "Address not verified" in page and "merge this chat" not in page
+
+
+def test_a_signed_in_customer_is_verified_and_the_page_shows_no_claim(client, customer_user, agent):
+    client.force_login(customer_user)
+    client.post(URL, {"text": "Hi, it's me"})
+    link = ConversationLink.objects.get()
+    assert link.email_verified and link.claimed_email == ""
+    ticket = Ticket.objects.get()
+    client.force_login(agent)
+    assert (
+        "Address not verified"
+        not in client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    )
