@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.services import audit_record
-from lifecycle.models import Customer, StageChange
-from lifecycle.services import customer_set_churn_risk
+from lifecycle.models import StageChange
+from lifecycle.services import customers_set_churn_risk
 from tickets.models import TicketEvent
 
 from .dialect import day_start, us
@@ -349,10 +349,7 @@ def _score(counts) -> tuple[float, list[str]]:
 
 
 def _store_risk(changed: dict[int, tuple[float, list[str]]]) -> None:
-    customers = Customer.objects.in_bulk(list(changed))
-    for pk, (score, reasons) in changed.items():
-        if pk in customers:
-            customer_set_churn_risk(customer=customers[pk], score=score, reasons=reasons)
+    customers_set_churn_risk(scores=changed)  # set-based: a full run changes most customers at once
     CustomerRisk.objects.filter(customer_id__in=list(changed)).delete()
     CustomerRisk.objects.bulk_create(
         [CustomerRisk(customer_id=pk, score=s, reasons=r) for pk, (s, r) in changed.items() if s or r]
