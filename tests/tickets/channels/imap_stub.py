@@ -1,6 +1,7 @@
 """A tiny IMAP4rev1 server for tests (LOGIN, SELECT, UID SEARCH/FETCH/STORE, LOGOUT), on 127.0.0.1.
 
-No Debian IMAP server is installed here, so the poll task is tested against this stub.
+It keeps the poll tests quick and free of system packages; test_imap_dovecot.py runs the poll
+against a real server, a private Dovecot.
 """
 
 import re
