@@ -30,11 +30,13 @@ def _restart_sequences() -> None:
             cursor.execute(statement)
 
 
-def _indexes() -> set[str]:
+def _indexes() -> set[tuple[str, str]]:
     tables = [model._meta.db_table for model in seed_tickets.HISTORY_TABLES]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
-        return {row[0] for row in cursor.fetchall()}
+        # By name and table: PostgreSQL may print a rebuilt index's WHERE clause differently
+        # (casts written out), though it is the same index.
+        cursor.execute("SELECT tablename, indexname FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        return set(cursor.fetchall())
 
 
 def _snapshot() -> dict:
