@@ -5,6 +5,12 @@ Needs DATABASE_URL (PostgreSQL) and REDIS_URL. Seeds a dedicated database once
 paths whose names contain one of the words; starts gunicorn and a Celery worker on
 127.0.0.1; drives every path with a bounded load; prints each figure beside its budget and
 writes var/bench/results.json.
+
+Other knobs: BENCH_REQUESTS and BENCH_SECONDS bound each path; BENCH_CONCURRENCY (4) is the
+number of clients at once (1 measures the server's own time, without waiting for a core);
+BENCH_SKIP_RECOMPUTE=1 skips the KPI full recompute; BENCH_EMAILS and BENCH_INGEST_WORKERS size
+the email ingestion; BENCH_WEB_WORKERS sets gunicorn's workers; BENCH_OUT moves the output (and
+the record of the seeded database: a new BENCH_OUT seeds again).
 """
 
 from __future__ import annotations
@@ -64,7 +70,10 @@ def main() -> int:
     url = bench_url(config["database_url"], config["tickets"])
     env = server_env(url, config["redis_url"])
     print(f"Benchmark on {url.rsplit('@', 1)[-1]} with {config['tickets']:,} tickets")
-    seeding = ensure_seeded(url, config["tickets"], env, OUT / "seed-state.json")
+    # One record per benchmark database, so that runs at 100,000 and at 1,000,000 tickets can
+    # alternate without reseeding. It lives in BENCH_OUT: a new BENCH_OUT seeds afresh.
+    state_file = OUT / f"seed-state-{url.rsplit('/', 1)[-1]}.json"
+    seeding = ensure_seeded(url, config["tickets"], env, state_file)
 
     # This process reads the benchmark database too (to pick ids and run the non-HTTP measures).
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
