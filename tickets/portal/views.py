@@ -70,7 +70,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             deflection_ticket_submitted(request, ticket.pk)
             messages.success(request, f"Thank you. Your request {ticket.reference} was received.")
             return redirect("portal:ticket_detail", pk=ticket.pk)
-    return render(request, "portal/ticket_new.html", {"form": form, "nav": "portal"})
+    status = 400 if request.method == "POST" else 200  # a POST that gets here has form errors
+    return render(request, "portal/ticket_new.html", {"form": form, "nav": "portal"}, status=status)
 
 
 def _detail(

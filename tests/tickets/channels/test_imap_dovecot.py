@@ -76,6 +76,10 @@ class PrivateDovecot:
         for sub in ("", "cur", "new", "tmp"):
             (self.maildir / sub).mkdir(mode=0o700, exist_ok=True)
             os.chown(self.maildir / sub, self.mail_user.pw_uid, self.mail_user.pw_gid)
+        # Sockets live in base_dir, and a Unix socket's path has at most 107 bytes: pytest's
+        # tmp_path under xdist (…/popen-gw0/test_…/) is too deep for Dovecot's longest names.
+        self.run_dir = Path(tempfile.mkdtemp(prefix="hd-dc-"))
+        self.run_dir.chmod(0o755)
         (directory / "state").mkdir()
         users = directory / "users"
         uid, gid = self.mail_user.pw_uid, self.mail_user.pw_gid
@@ -87,7 +91,7 @@ class PrivateDovecot:
 protocols = imap
 listen = 127.0.0.1
 instance_name = helpdesk-imap-{self.port}
-base_dir = {directory}/run
+base_dir = {self.run_dir}
 state_dir = {directory}/state
 log_path = {self.log}
 ssl = no
@@ -157,6 +161,7 @@ service imap-login {{
             self.process = None
         if self.mail_root != self.directory / "mail":
             shutil.rmtree(self.mail_root, ignore_errors=True)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def deliver(self, raw: bytes) -> None:
         """As a delivery agent does: write into tmp/, then rename into new/."""

@@ -34,14 +34,14 @@ def test_portal_ticket_open_oversized_attachment_is_a_form_error(customer_client
     response = customer_client.post(
         reverse("portal:ticket_new"), {"subject": "Big", "body": "see file", "attachments": [upload]}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "larger than" in response.content.decode()
     assert not Ticket.objects.exists()
 
 
 def test_portal_ticket_open_without_subject_is_a_form_error(customer_client):
     response = customer_client.post(reverse("portal:ticket_new"), {"subject": "", "body": "text"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Ticket.objects.exists()
 
 
