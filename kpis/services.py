@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.services import audit_record
+from helpdesk.db import create_indexes, drop_secondary_indexes
 from lifecycle.models import StageChange
 from lifecycle.services import customers_set_churn_risk
 from tickets.models import TicketEvent
@@ -26,7 +27,7 @@ from .pipeline import customers as customer_tables
 from .pipeline import rollups
 from .pipeline import tickets as ticket_tables
 from .pipeline.calendar import ensure_calendar
-from .pipeline.sql import SCOPE, analyze, bulk_session, create_indexes, drop_indexes, empty, fetch, run
+from .pipeline.sql import SCOPE, analyze, bulk_session, empty, fetch, run
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +250,7 @@ def _recompute_all() -> CatchUp:
     bulk_session()
     ensure_calendar()
     empty(DERIVED_TABLES)
-    indexes = drop_indexes(DERIVED_TABLES)
+    indexes = drop_secondary_indexes(DERIVED_TABLES)
     steps.done("emptied")
     ticket_tables.rebuild_roots(full=True)
     ticket_tables.rebuild_reply_days(full=True)

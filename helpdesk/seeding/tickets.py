@@ -21,6 +21,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from django.db.models import OuterRef, Subquery
 
 from helpdesk import roles
+from helpdesk.db import create_indexes, drop_secondary_indexes
 from lifecycle.models import Customer, CustomerEmail, TouchpointEvent
 from tickets.models import (
     CannedReply,
@@ -361,66 +362,39 @@ HISTORY_TABLES = (
     Ticket.tags.through,
     SatisfactionRating,
 )
-_SECONDARY_INDEXES = """
-    SELECT i.indexname, i.indexdef FROM pg_indexes i
-    WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
-      AND NOT EXISTS (
-          SELECT 1 FROM pg_constraint c
-          WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-      )
-    ORDER BY i.indexname
-"""
 
 
 class _without_secondary_indexes:
-    """Drop the tables' indexes that back no constraint, and build them again on the way out
-    (also after a failure), `workers` at a time."""
+    """Drop the tables' secondary indexes (helpdesk.db), and build them again on the way out (also
+    after a failure), `workers` at a time, the largest tables' first."""
 
     def __init__(self, models: tuple, *, workers: int, log) -> None:
         self.tables = [model._meta.db_table for model in models]
         self.workers, self.log = workers, log
 
     def __enter__(self):
-        with connection.cursor() as cursor:
-            cursor.execute(_SECONDARY_INDEXES, [self.tables])
-            self.indexes = cursor.fetchall()
-            for name, _ in self.indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
+        self.definitions = [d for table in self.tables for d in drop_secondary_indexes([table])]
         return self
 
     def __exit__(self, *exc) -> None:
-        # The largest tables' indexes first, so that the processes finish near together.
-        rank = {table: i for i, table in enumerate(self.tables)}
-        ordered = sorted(self.indexes, key=lambda item: (rank[_table_of(item[1])], item[0]))
-        definitions = [definition for _, definition in ordered]
         with multiprocessing.get_context("fork").Pool(self.workers, initializer=_forked_connection) as pool:
-            list(pool.imap_unordered(_forked_ddl, definitions))
+            list(pool.imap(_forked_ddl, self.definitions))
         with connection.cursor() as cursor:
-            for table in self.tables:
-                cursor.execute(f'ANALYZE "{table}"')
-        self.log(f"tickets: {len(definitions)} indexes built after the load")
-
-
-def _table_of(definition: str) -> str:
-    """The table of a CREATE INDEX statement as pg_indexes writes it (… ON public.t USING …)."""
-    return definition.split(" ON ", 1)[1].split(" USING ", 1)[0].split(".")[-1].strip('"')
+            cursor.execute(f"ANALYZE {', '.join(self.tables)}")
+        self.log(f"tickets: {len(self.definitions)} indexes built after the load")
 
 
 def _forked_ddl(statement: str) -> None:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+        create_indexes([statement])
     finally:
         connection.close()
 
 
 def _may_defer_row_checks() -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        row = cursor.fetchone()
-    return bool(row and row[0])
+    """Whether _defer_row_checks would work (tried in a transaction of its own)."""
+    with transaction.atomic():
+        return _defer_row_checks()
 
 
 def _defer_row_checks() -> bool:

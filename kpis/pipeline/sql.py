@@ -73,29 +73,6 @@ def empty(tables: list[str]) -> None:
             run(f"DELETE FROM {table}")
 
 
-def drop_indexes(tables: list[str]) -> list[str]:
-    """Drop the secondary indexes of `tables` before a bulk load; returns how to build them again.
-
-    Primary keys and unique constraints stay (the load relies on them); everything else is
-    cheaper to build once over the loaded rows than to maintain row by row.
-    """
-    if not is_postgres():
-        return []
-    rows = fetch(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-        " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique",
-        [tables],
-    )
-    for name, _ in rows:
-        run(f"DROP INDEX {name}")
-    return [definition for _, definition in rows]
-
-
-def create_indexes(definitions: list[str]) -> None:
-    for definition in definitions:
-        run(definition)
-
-
 def analyze(tables: list[str]) -> None:
     """Fresh statistics after a bulk load keep the dashboard's plans right."""
     if is_postgres():

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Max, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import AuditEntry
 from accounts.services import audit_record
+from helpdesk.db import bulk_update_rows
 
 from ..models import (
     Customer,
@@ -308,33 +308,14 @@ def customers_set_churn_risk(*, scores: dict[int, tuple[float, list[str]]]) -> i
     for score, _ in scores.values():
         if not 0.0 <= score <= 1.0:
             raise ValidationError("A churn-risk score lies between 0 and 1.")
-    items = sorted(scores.items())
-    updated = 0
-    for start in range(0, len(items), RISK_BATCH):
-        batch = items[start : start + RISK_BATCH]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE lifecycle_customer c"
-                    " SET churn_risk_score = v.score, churn_risk_reasons = v.reasons::jsonb"
-                    " FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::float8[]) AS score,"
-                    " unnest(%s::text[]) AS reasons) v WHERE c.id = v.id",
-                    [
-                        [pk for pk, _ in batch],
-                        [score for _, (score, _) in batch],
-                        [json.dumps(list(reasons)) for _, (_, reasons) in batch],
-                    ],
-                )
-                updated += cursor.rowcount
-        else:
-            customers = [
-                Customer(pk=pk, churn_risk_score=score, churn_risk_reasons=list(reasons))
-                for pk, (score, reasons) in batch
-            ]
-            updated += Customer.objects.bulk_update(
-                customers, ["churn_risk_score", "churn_risk_reasons"], batch_size=500
-            )
-    return updated
+    customers = [
+        Customer(pk=pk, churn_risk_score=score, churn_risk_reasons=list(reasons))
+        for pk, (score, reasons) in sorted(scores.items())
+    ]
+    return sum(
+        bulk_update_rows(customers[start : start + RISK_BATCH], ["churn_risk_score", "churn_risk_reasons"])
+        for start in range(0, len(customers), RISK_BATCH)
+    )
 
 
 def merge_handlers() -> list:
