@@ -35,6 +35,9 @@ def test_agent_filters_opens_replies_with_canned_reply_and_solves(page, crew, an
     page.get_by_label("Search").fill("kettle")
     page.get_by_label("Search").press("Enter")
     expect(page.get_by_role("link", name="Password reset")).to_have_count(0)
+    # Enter can send the filter form twice (change, then submit): let the second swap land before
+    # clicking, or it replaces the link under the click and the navigation never starts.
+    page.wait_for_load_state("networkidle")
     screenshot(page, "workspace-queue-filtered")
     page.get_by_role("link", name=target.reference).click()
     page.wait_for_url(f"**/tickets/{target.reference}/")
