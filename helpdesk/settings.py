@@ -88,6 +88,8 @@ if SERVER_TIMING:
     MIDDLEWARE.insert(0, "helpdesk.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "helpdesk.urls"
+# Django's widget templates, with text boxes, text areas and labels drawn in Python (same HTML).
+FORM_RENDERER = "helpdesk.forms_renderer.FastTemplatesRenderer"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 
 TEMPLATES = [

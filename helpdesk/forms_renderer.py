@@ -1,0 +1,91 @@
+"""Django's form renderer, with its commonest little templates written in Python.
+
+Every text box, hidden field, text area and label on a page is a template render (two, with the
+included attrs.html), and on the ticket page those few renders cost about a tenth of the server
+time. The functions here give the exact HTML of Django's own templates (tests/helpdesk/
+test_forms_renderer.py compares them on many widgets); anything else, or a template an app
+overrides, still goes through the templates.
+"""
+
+from collections.abc import Callable, Mapping
+
+from django.forms.renderers import DjangoTemplates
+from django.template import TemplateDoesNotExist
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData
+
+INPUT_TEMPLATES = tuple(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input", "text", "email", "hidden", "number", "password", "url", "search", "tel",
+        "date", "datetime", "time", "color", "checkbox", "file",
+    )
+)  # fmt: skip
+TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+LABEL_TEMPLATE = "django/forms/label.html"
+
+
+def _text(value) -> str:
+    """{{ value|stringformat:'s' }} under autoescape: safe strings stay as they are."""
+    return conditional_escape(value) if isinstance(value, SafeData) else escape(str(value))
+
+
+def render_attrs(attrs: Mapping | None) -> str:
+    """attrs.html: ` name="value"` each, a bare name for True, nothing for False."""
+    parts = []
+    for name, value in (attrs or {}).items():
+        if value is False:
+            continue
+        name = conditional_escape(name)
+        parts.append(f" {name}" if value is True else f' {name}="{_text(value)}"')
+    return "".join(parts)
+
+
+def _input(context: Mapping) -> str:
+    widget = context["widget"]
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_text(value)}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{shown}{render_attrs(widget['attrs'])}>"
+    )
+
+
+def _textarea(context: Mapping) -> str:
+    widget = context["widget"]
+    value = widget["value"]
+    body = conditional_escape(value) if value else ""
+    name = conditional_escape(widget["name"])
+    return f'<textarea name="{name}"{render_attrs(widget["attrs"])}>\n{body}</textarea>'
+
+
+def _label(context: Mapping) -> str:
+    label = conditional_escape(context["label"])
+    if not context["use_tag"]:
+        return label.strip()
+    tag = conditional_escape(context["tag"])
+    return f"<{tag}{render_attrs(context['attrs'])}>{label}</{tag}>"
+
+
+class FastTemplatesRenderer(DjangoTemplates):
+    """settings.FORM_RENDERER: Python for the templates above, Django's templates for the rest."""
+
+    def __init__(self):
+        super().__init__()
+        fast: dict[str, Callable[[Mapping], str]] = {TEXTAREA_TEMPLATE: _textarea, LABEL_TEMPLATE: _label}
+        fast.update(dict.fromkeys(INPUT_TEMPLATES, _input))
+        # An app that ships its own version of one of these templates keeps it.
+        self.fast = {name: render for name, render in fast.items() if self._is_djangos(name)}
+
+    def _is_djangos(self, template_name: str) -> bool:
+        try:
+            origin = self.get_template(template_name).origin.name
+        except TemplateDoesNotExist:
+            return False
+        return origin.replace("\\", "/").endswith(f"django/forms/templates/{template_name}")
+
+    def render(self, template_name, context, request=None):
+        render = self.fast.get(template_name)
+        if render is None:
+            return super().render(template_name, context, request)
+        return render(context)
