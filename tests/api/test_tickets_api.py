@@ -255,3 +255,26 @@ def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, tea
     moved = client.patch(f"/api/v1/tickets/{mine.pk}/", {"team": other.pk}, format="json")
     assert moved.status_code == 200, moved.content
     assert moved.json()["team"]["id"] == other.pk
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Manila", "America/St_Johns"])
+def test_list_moments_match_the_declared_fields_in_any_time_zone(agent, team, zone):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from tickets.api.serializers import TicketSerializer
+
+    ticket = TicketFactory(team=team)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=datetime(2026, 3, 8, 6, 59, 59, 123456, tzinfo=UTC),
+        updated_at=datetime(2026, 11, 1, 4, 0, tzinfo=UTC),
+        solved_at=None,
+    )
+    with timezone.override(zone):
+        serializer = TicketSerializer()
+        rows = Ticket.objects.select_related("team", "assignee", "customer").prefetch_related("tags")
+        row = rows.get(pk=ticket.pk)
+        fast, declared = serializer.to_representation(row), serializer.declared_representation(row)
+    assert fast == declared
+    assert fast["solved_at"] is None and fast["created_at"].startswith("2026-03-")
