@@ -238,6 +238,13 @@ def test_list_rows_are_exactly_what_the_declared_fields_give(agent, team):
     )
     for ticket in rows.prefetch_related("tags"):
         assert serializer.to_representation(ticket) == serializer.declared_representation(ticket)
+    # The list's rows carry their tags as a plain list.
+    from django.db.models import Prefetch
+
+    for ticket in rows.prefetch_related(Prefetch("tags", to_attr="tag_list")):
+        assert serializer.to_representation(ticket) == serializer.declared_representation(ticket)
+        tags = sorted(serializer.to_representation(ticket)["tags"])
+        assert tags == (["billing", "vip"] if ticket.pk == full.pk else [])
 
 
 def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, team):

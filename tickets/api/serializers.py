@@ -101,6 +101,9 @@ class TicketSerializer(serializers.ModelSerializer):
         tests/api/test_tickets_api.py checks that both give the same output."""
         moment = self._moment
         team, assignee, customer = ticket.team, ticket.assignee, ticket.customer
+        tags = getattr(ticket, "tag_list", None)
+        if tags is None:
+            tags = ticket.tags.all()
         return {
             "id": ticket.pk,
             "reference": ticket.reference,
@@ -117,7 +120,7 @@ class TicketSerializer(serializers.ModelSerializer):
             else {"id": assignee.pk, "username": assignee.username, "name": assignee.get_full_name()},
             "customer": {"id": customer.pk, "name": customer.display_name},
             "requester_email": ticket.requester_email,
-            "tags": [tag.name for tag in ticket.tags.all()],
+            "tags": [tag.name for tag in tags],
             "language": ticket.language,
             "customer_stage_at_open": ticket.customer_stage_at_open,
             "first_response_due_at": moment(ticket.first_response_due_at),
