@@ -55,6 +55,7 @@ def test_manager_reads_self_service_and_drills_to_the_lists(page, manager, help_
     assert section.locator('[data-metric="helpful_ratio"] .kpi-value').inner_text() == "66.7%"
     assert section.locator('[data-metric="deflection_rate"] .kpi-value').inner_text() == "50.0%"
     assert section.locator('[data-metric="searches_without_result"] .kpi-value').inner_text() == "14"
+    assert "refresh every minute" in section.locator("#self-service-as-of").inner_text()
     searches = page.locator("#failed-searches tbody tr")
     assert searches.count() == 4 and searches.first.inner_text().startswith("crypto payment")
     articles = page.locator("#top-articles tbody tr")

@@ -90,3 +90,26 @@ def test_self_service_section_query_count_is_bounded(articles, django_assert_max
         shown = section(today - timedelta(days=29), today)
     assert len(shown["top_articles"]) == 10 and len(articles) > 10
     assert len(shown["tiles"]) == 4 and shown["failed_searches"]
+
+
+def test_self_service_section_is_cached_for_a_minute_and_says_as_of_when(articles, django_assert_num_queries):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from kb.services import article_view_record
+    from kpis.kb_dashboard import FRESH_SECONDS, section
+
+    today = timezone.localdate()
+    first = section(today - timedelta(days=29), today)
+    assert timezone.now() - first["as_of"] < timedelta(seconds=5)
+    article_view_record(article_id=articles[0].pk)
+    with django_assert_num_queries(0):
+        again = section(today - timedelta(days=29), today)
+    assert again["tiles"] == first["tiles"] and again["as_of"] == first["as_of"]
+    assert FRESH_SECONDS <= 60  # the dashboard promises figures at most a minute behind
+    cache.clear()  # as when the minute is over
+    fresh = section(today - timedelta(days=29), today)
+    views = {tile.name: tile.value for tile in fresh["tiles"]}["article_views"]
+    assert views == {tile.name: tile.value for tile in first["tiles"]}["article_views"] + 1
