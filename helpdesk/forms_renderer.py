@@ -24,6 +24,9 @@ INPUT_TEMPLATES = tuple(
 )  # fmt: skip
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 SELECT_TEMPLATES = ("django/forms/widgets/select.html",)
+OPTION_INPUT_TEMPLATES = tuple(
+    f"django/forms/widgets/{name}.html" for name in ("input_option", "radio_option", "checkbox_option")
+)
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 LABEL_TEMPLATE = "django/forms/label.html"
 
@@ -60,6 +63,21 @@ def _textarea(context: Mapping) -> str:
     body = conditional_escape(value) if value else ""
     name = conditional_escape(widget["name"])
     return f'<textarea name="{name}"{render_attrs(widget["attrs"])}>\n{body}</textarea>'
+
+
+def _input_option(context: Mapping) -> str | None:
+    """One radio button or check box of a group, as `{% for radio in form.field %}{{ radio.tag }}`
+    draws it (input_option.html): the input, wrapped in its label when asked."""
+    widget = context["widget"]
+    if not widget.get("wrap_label"):
+        return _input(context)
+    label = widget["label"]
+    if not isinstance(label, str | Promise):
+        return None
+    id_ = widget["attrs"].get("id")
+    opening = f'<label for="{conditional_escape(id_)}">' if id_ else "<label>"
+    # The included input.html keeps its final line break (only the whole render is stripped).
+    return f"{opening}{_input(context)}\n {conditional_escape(label)}</label>"
 
 
 def _select(context: Mapping) -> str | None:
@@ -102,6 +120,7 @@ class FastTemplatesRenderer(DjangoTemplates):
         fast[LABEL_TEMPLATE] = _label
         fast.update(dict.fromkeys(INPUT_TEMPLATES, _input))
         fast.update(dict.fromkeys(SELECT_TEMPLATES, _select))
+        fast.update(dict.fromkeys(OPTION_INPUT_TEMPLATES, _input_option))
         # An app that ships its own version of one of these templates keeps it.
         self.fast = {name: render for name, render in fast.items() if self._is_djangos(name)}
         if SELECT_TEMPLATES[0] in self.fast and not self._is_djangos(OPTION_TEMPLATE):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from helpdesk.forms_renderer import (
     INPUT_TEMPLATES,
     LABEL_TEMPLATE,
+    OPTION_INPUT_TEMPLATES,
     SELECT_TEMPLATES,
     TEXTAREA_TEMPLATE,
     FastTemplatesRenderer,
@@ -45,7 +46,13 @@ def both(widget, name, value, attrs=None) -> tuple[str, str]:
 
 
 def test_the_fast_templates_are_djangos_own():
-    assert set(FAST.fast) == {*INPUT_TEMPLATES, *SELECT_TEMPLATES, TEXTAREA_TEMPLATE, LABEL_TEMPLATE}
+    assert set(FAST.fast) == {
+        *INPUT_TEMPLATES,
+        *SELECT_TEMPLATES,
+        *OPTION_INPUT_TEMPLATES,
+        TEXTAREA_TEMPLATE,
+        LABEL_TEMPLATE,
+    }
 
 
 @pytest.mark.parametrize("widget_class", WIDGETS)
@@ -168,3 +175,24 @@ def test_a_custom_option_template_still_goes_through_the_templates():
     widget = Custom(choices=[("a", "A")])
     fast, slow = both(widget, "pick", "a")
     assert fast == slow and 'type="select"' in fast
+
+
+class ChoicesForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("public", "Reply <to customer>"), ("note", "Internal note")], widget=forms.RadioSelect
+    )
+    rtl = forms.ChoiceField(
+        choices=[("a", "שלום"), ("b", "中文")], widget=forms.RadioSelect(attrs={"class": "x"})
+    )
+    many = forms.MultipleChoiceField(choices=GROUPED, widget=forms.CheckboxSelectMultiple, required=False)
+    bare = forms.ChoiceField(choices=[(1, 1), (2, 2)], widget=forms.RadioSelect(attrs={"id": ""}))
+
+
+@pytest.mark.parametrize("data", [None, {"kind": "note", "rtl": "b", "many": ["apple", "new"], "bare": "2"}])
+def test_radio_buttons_and_check_boxes_render_the_same(data):
+    fast_form, slow_form = ChoicesForm(data, renderer=FAST), ChoicesForm(data, renderer=TEMPLATES)
+    for name in ChoicesForm.base_fields:
+        fast, slow = list(fast_form[name]), list(slow_form[name])
+        assert [w.tag() for w in fast] == [w.tag() for w in slow]
+        assert [str(w) for w in fast] == [str(w) for w in slow]  # wrapped in their labels
+        assert str(fast_form[name]) == str(slow_form[name])
