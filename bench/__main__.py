@@ -9,7 +9,8 @@ writes var/bench/results.json.
 Other knobs: BENCH_REQUESTS and BENCH_SECONDS bound each path; BENCH_CONCURRENCY (4) is the
 number of clients at once (1 measures the server's own time, without waiting for a core);
 BENCH_SKIP_RECOMPUTE=1 skips the KPI full recompute; BENCH_EMAILS and BENCH_INGEST_WORKERS size
-the email ingestion; BENCH_WEB_WORKERS sets gunicorn's workers; BENCH_OUT moves the output (and
+the email ingestion; BENCH_WEB_WORKERS sets gunicorn's workers (3) and BENCH_WEB_WORKER_CLASS their
+class (sync, as in production); BENCH_OUT moves the output (and
 the record of the seeded database: a new BENCH_OUT seeds again).
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # 2 cores: the load generator and PostgreSQL need the rest of the machine.
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
+GUNICORN_WORKER_CLASS = os.environ.get("BENCH_WEB_WORKER_CLASS", "sync")
 
 
 def free_port() -> int:
@@ -73,10 +74,11 @@ def running(env: dict[str, str], log_dir: Path):
             f"127.0.0.1:{port}",
             "--workers",
             str(GUNICORN_WORKERS),
+            # As in production (Dockerfile, docker-compose.yml): sync workers, one request per
+            # process. Two threads in one process took turns on its interpreter lock, which
+            # added its switch interval to a request's server time whenever two shared a worker.
             "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
+            GUNICORN_WORKER_CLASS,
             "--timeout",
             "120",
             "--log-level",
