@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from .texts import LANGUAGES
@@ -90,6 +91,48 @@ def seed_steps(seeder: Seeder, steps) -> None:
             with transaction.atomic():
                 step.seed(seeder)
         seeder.log(f"({step.__name__.rsplit('.', 1)[-1]}: {time.monotonic() - started:.1f}s)")
+
+
+def in_processes(work: Callable, items: Iterable, workers: int) -> Iterator:
+    """`work(item)` for every item in `workers` forked processes, each on its own connection; yields
+    the results as they come (in any order).
+
+    The processes share the parent's prepared state by forking. Each item's work runs in its own
+    transaction and commits, so this is for PostgreSQL outside a transaction only: what the parent
+    has not committed is not seen.
+    """
+    global _FORKED_WORK
+    _FORKED_WORK = work
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_forked_connection) as pool:
+            yield from pool.imap_unordered(_forked_call, items)
+    finally:
+        _FORKED_WORK = None
+
+
+# What a forked worker process runs (set in the parent before the fork) and the parent's connections
+# it inherited.
+_FORKED_WORK: Callable | None = None
+_INHERITED: list = []
+
+
+def _forked_connection() -> None:
+    """In a forked worker: leave the parent's database connections alone (closing one would end
+    the parent's session, their socket being shared) and let Django open new ones."""
+    for alias in connections:
+        try:
+            _INHERITED.append(connections[alias])  # kept referenced: never closed or collected here
+            del connections[alias]
+        except AttributeError:
+            pass
+
+
+def _forked_call(item):
+    try:
+        with transaction.atomic():
+            return _FORKED_WORK(item)
+    finally:
+        connection.close()
 
 
 class Json(str):

@@ -11,13 +11,13 @@ timestamps as epoch seconds formatted through lookup tables, no ORM per row.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import random
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from helpdesk import roles
@@ -37,7 +37,7 @@ from tickets.models import (
 from tickets.sanitize import text_to_html
 from tickets.services import search_documents_rebuild
 
-from . import Json, Seeder
+from . import Json, Seeder, in_processes
 from .texts import LANGUAGES
 
 CHUNK = 50_000
@@ -302,53 +302,25 @@ def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int], *, pa
     )
 
 
-# The generator a forked worker process makes its chunks with (set in the parent before the fork).
-_FORKED: _Generator | None = None
-_INHERITED: list = []
-
-
 def _chunks_in_processes(gen: _Generator, chunks: list[int], workers: int) -> None:
-    """Make and write the chunks in `workers` forked processes, each on its own connection.
+    """Make and write the chunks in `workers` forked processes (seeding.in_processes).
 
-    The processes share the generator's prepared state (creation times, customers, stage
-    timelines) by forking. Each commits its chunks (tickets, messages, events, ratings, tags,
-    touchpoints and the chunk's search documents) with the row checks deferred as the parent's
-    are; the parent verifies every reference afterwards. Only on PostgreSQL with a role that may
-    defer the checks: the parent's teams and tags are not committed yet.
+    Each commits its chunks (tickets, messages, events, ratings, tags, touchpoints and the chunk's
+    search documents) with the row checks deferred as the parent's are; the parent verifies every
+    reference afterwards. Only on PostgreSQL with a role that may defer the checks: the parent's
+    teams and tags are not committed yet.
     """
-    global _FORKED
-    _FORKED = gen
-    try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_forked_connection) as pool:
-            for counts in pool.imap_unordered(_forked_chunk, chunks):
-                for key, value in counts.items():
-                    gen.counts[key] += value
-    finally:
-        _FORKED = None
+    for counts in in_processes(partial(_forked_chunk, gen), chunks, workers):
+        for key, value in counts.items():
+            gen.counts[key] += value
 
 
-def _forked_connection() -> None:
-    """In a forked worker: leave the parent's database connections alone (closing one would end
-    the parent's session, their socket being shared) and let Django open new ones."""
-    for alias in connections:
-        try:
-            _INHERITED.append(connections[alias])  # kept referenced: never closed or collected here
-            del connections[alias]
-        except AttributeError:
-            pass
-
-
-def _forked_chunk(index: int) -> dict[str, int]:
-    gen = _FORKED
+def _forked_chunk(gen: _Generator, index: int) -> dict[str, int]:
     before = dict(gen.counts)
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
-            first, last = gen.chunk(index)
-            search_documents_rebuild(first_id=first, last_id=last)
-    finally:
-        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    first, last = gen.chunk(index)
+    search_documents_rebuild(first_id=first, last_id=last)
     return {key: gen.counts[key] - before[key] for key in gen.counts}
 
 
@@ -377,18 +349,10 @@ class _without_secondary_indexes:
         return self
 
     def __exit__(self, *exc) -> None:
-        with multiprocessing.get_context("fork").Pool(self.workers, initializer=_forked_connection) as pool:
-            list(pool.imap(_forked_ddl, self.definitions))
+        list(in_processes(create_indexes, [[d] for d in self.definitions], self.workers))
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(self.tables)}")
         self.log(f"tickets: {len(self.definitions)} indexes built after the load")
-
-
-def _forked_ddl(statement: str) -> None:
-    try:
-        create_indexes([statement])
-    finally:
-        connection.close()
 
 
 def _may_defer_row_checks() -> bool:
@@ -544,9 +508,6 @@ class _Generator:
         timeline = self.timelines.get(customer)
         if not timeline:
             return None
-        if not isinstance(timeline, tuple):
-            times = [moment.timestamp() for moment, _ in timeline]
-            self.timelines[customer] = timeline = (times, [stage for _, stage in timeline])
         index = bisect_left(timeline[0], t) - 1
         return timeline[1][index] if index >= 0 else None
 
