@@ -290,25 +290,29 @@ def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int], *, pa
     gen = _Generator(seeder, teams, tags, customers, langs, emails)
     chunks = list(range((seeder.tickets + CHUNK - 1) // CHUNK))
     if parallel:
-        # Each process commits its chunks; every reference is checked afterwards, set-based.
-        with _without_secondary_indexes(HISTORY_TABLES, workers=seeder.workers, log=seeder.log):
+        # Each process commits its chunks; every reference is checked afterwards, set-based, and
+        # the customers' last activity set, in the same processes as the index builds (they need
+        # none of the indexes).
+        with _without_secondary_indexes(HISTORY_TABLES, workers=seeder.workers, log=seeder.log) as load:
             started = time.monotonic()
             _chunks_in_processes(gen, chunks, min(seeder.workers, len(chunks)))
             seeder.log(f"tickets: history written in {time.monotonic() - started:.1f}s")
-        checked_later = True
+            load.alongside = [
+                partial(_verify_references, gen.first_ids),
+                partial(_customers_last_activity, gen.customers_latest),
+            ]
     else:
         checked_later = _defer_row_checks()
         for index in chunks:
             gen.chunk(index)
+            gen.merge_latest(gen.latest)
         search_documents_rebuild()  # what the services would have written message by message, set-based
-    started = time.monotonic()
-    with transaction.atomic():
         if checked_later:
             _verify_references(gen.first_ids)
+        _customers_last_activity(gen.customers_latest)
+    with transaction.atomic():
         for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
             seeder.reset_sequence(model)
-        _customers_last_activity()
-    seeder.log(f"tickets: references checked, last activity set in {time.monotonic() - started:.1f}s")
     seeder.log(
         f"tickets: {seeder.tickets} with {gen.counts['messages']} messages, {gen.counts['events']} events, "
         f"{gen.counts['ratings']} ratings in {len(teams)} teams"
@@ -323,18 +327,19 @@ def _chunks_in_processes(gen: _Generator, chunks: list[int], workers: int) -> No
     reference afterwards. Only on PostgreSQL with a role that may defer the checks: the parent's
     teams and tags are not committed yet.
     """
-    for counts in in_processes(partial(_forked_chunk, gen), chunks, workers):
+    for counts, latest in in_processes(partial(_forked_chunk, gen), chunks, workers):
         for key, value in counts.items():
             gen.counts[key] += value
+        gen.merge_latest(latest)
 
 
-def _forked_chunk(gen: _Generator, index: int) -> dict[str, int]:
+def _forked_chunk(gen: _Generator, index: int) -> tuple[dict[str, int], dict[int, int]]:
     before = dict(gen.counts)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
     first, last = gen.chunk(index)
     search_documents_rebuild(first_id=first, last_id=last)
-    return {key: gen.counts[key] - before[key] for key in gen.counts}
+    return {key: gen.counts[key] - before[key] for key in gen.counts}, gen.latest
 
 
 # The tables the ticket history fills, whose secondary indexes the parallel path builds afterwards.
@@ -359,11 +364,16 @@ class _without_secondary_indexes:
 
     def __enter__(self):
         self.definitions = [d for table in self.tables for d in drop_secondary_indexes([table])]
+        # Work to run with the builds after a load that went well (callables run in the processes).
+        self.alongside = []
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         started = time.monotonic()
-        list(in_processes(_build_index, self.definitions, self.workers))
+        # The longest build (the search documents' GIN index) first, so that the rest fill in beside it.
+        definitions = sorted(self.definitions, key=lambda d: " USING gin " not in d)
+        jobs = [partial(_build_index, d) for d in definitions] + (self.alongside if exc_type is None else [])
+        list(in_processes(lambda job: jobs[job](), range(len(jobs)), self.workers))
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(self.tables)}")
         took = time.monotonic() - started
@@ -425,9 +435,24 @@ def _verify_references(first_ids: dict) -> None:
                     raise IntegrityError(f"Seeded {table}.{column} points to a missing row.")
 
 
-def _customers_last_activity() -> None:
+def _customers_last_activity(latest_tickets: dict[int, int]) -> None:
     """Customers who wrote in: last activity and latest input = their latest touchpoint (as
-    touchpoint_record keeps them; no stage corrections are seeded)."""
+    touchpoint_record keeps them; no stage corrections are seeded).
+
+    On PostgreSQL from `latest_tickets` (customer -> epoch seconds of their latest ticket): the
+    later of it and their latest journey touchpoint, which the lifecycle step set as both.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE lifecycle_customer c SET last_activity_at = v.latest, last_input_at = v.latest"
+                " FROM (SELECT u.id, GREATEST(c.last_activity_at, to_timestamp(u.t)) AS latest"
+                "       FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, t)"
+                "       JOIN lifecycle_customer c ON c.id = u.id) AS v"
+                " WHERE c.id = v.id",
+                [list(latest_tickets), list(latest_tickets.values())],
+            )
+        return
     latest = (
         TouchpointEvent.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
     )
@@ -459,6 +484,9 @@ class _Generator:
             Ticket.tags.through: seeder.next_id(Ticket.tags.through),
         }
         self.counts = {"messages": 0, "events": 0, "ratings": 0}
+        # Each customer's latest ticket (epoch seconds): of the chunk being made, and of all.
+        self.latest: dict[int, int] = {}
+        self.customers_latest: dict[int, int] = {}
         # Creation times in id order (HD-1 is the oldest), busier towards now; the demo portal
         # customer gets the tickets nearest to 4, 8, ... 24 days ago.
         span, rng = self.now - self.start, seeder.rng
@@ -493,6 +521,7 @@ class _Generator:
         }
         self.tickets, self.messages = [], []
         self.ratings, self.tag_rows, self.touchpoints = [], [], []
+        self.latest = {}
         insert = self.seeder.insert_lines
         self.counts["events"] += insert(TicketEvent, EVENT_COLUMNS, self._stories(first, last))
         if any(self.next[kind] > limit for kind, limit in limits.items()):
@@ -516,6 +545,12 @@ class _Generator:
             self.events = []
             self.tickets.append(_Story(self, i).play())
             yield from self.events
+
+    def merge_latest(self, latest: dict[int, int]) -> None:
+        mine = self.customers_latest
+        for customer, t in latest.items():
+            if t > mine.get(customer, 0):
+                mine[customer] = t
 
     def take(self, kind: str) -> int:
         value = self.next[kind]
@@ -731,6 +766,7 @@ class _Story:
         subject = gen.pick(self.subjects).replace("{n}", str(100000 + tid))
         gen.tag_rows.extend(f"{tid}\t{tag}\n" for tag in self.tag_ids)
         t0 = fmt(self.t0)
+        gen.latest[self.customer] = int(self.t0)  # tickets come in time order: the latest is the last
         gen.touchpoints.append(
             f"{self.customer}\tsupport_ticket\t{t0}\thelpdesk\tticket:{tid}\t"
             f'{{"ticket": {tid}, "channel": "{self.channel}", "direction": "{direction}"}}\t{gen.recorded}\n'
