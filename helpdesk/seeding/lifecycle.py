@@ -52,7 +52,7 @@ SURVEY_COMMENTS = (
 SOURCES = {"purchase": "shop", "renewal": "billing", "subscription_started": "billing", "nps": "survey"}
 
 
-CHUNK = 20_000
+CHUNK = 10_000
 # Each chunk of customers has its own random stream and its own block of touchpoint ids, sized by
 # the longest journey _journey can make, so that chunks can be made in any order or at once in
 # several processes with the same result (unused ids are gaps, as rollbacks leave in any sequence).

@@ -41,7 +41,7 @@ from tickets.services import search_documents_rebuild
 from . import Seeder, copy_text, in_processes
 from .texts import LANGUAGES
 
-CHUNK = 50_000
+CHUNK = 25_000
 # Each chunk of tickets has its own random stream and its own block of message, event and rating
 # ids, sized by what one story can write at most (see _Story), so that chunks can be made in any
 # order or at once in several processes with the same result. Unused ids are gaps, as rollbacks
