@@ -35,7 +35,7 @@ class Seeder:
     now: datetime = field(default_factory=timezone.now)
     years: int = 2
     log: callable = print
-    # Processes that make the ticket history at once (PostgreSQL only; see seeding.tickets).
+    # Processes that make the customers and the ticket history at once (PostgreSQL; see in_processes).
     workers: int = 1
     # Filled by the steps, for the steps after them.
     ids: dict[str, list[int]] = field(default_factory=dict)

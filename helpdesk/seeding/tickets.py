@@ -4,8 +4,9 @@ Tickets are written in bulk (COPY on PostgreSQL) with the rows the services woul
 the CREATED event, a MESSAGE event per message, STATUS events that match the ticket's status and
 solved_at (some tickets reopened), assignments, priority changes with their SLA event, ratings on
 about 30% of solved tickets (RATED), a few spam tickets (SPAM), tags, and a support_ticket
-touchpoint per ticket. Rows are made by cheap Python in chunks: precomputed choices and text,
-timestamps as epoch seconds formatted through lookup tables, no ORM per row.
+touchpoint per ticket. Rows are made by cheap Python in chunks: precomputed choices and text
+(escaped once), timestamps as epoch seconds formatted through lookup tables, each row one line of
+COPY's text format made by one f-string, no ORM per row.
 """
 
 from __future__ import annotations
@@ -462,7 +463,7 @@ def _customers_last_activity(latest_tickets: dict[int, int]) -> None:
 
 
 class _Generator:
-    """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert."""
+    """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert_lines."""
 
     def __init__(self, seeder, teams, tags, customers, langs, emails):
         self.seeder, self.random = seeder, seeder.rng.random  # each chunk replaces it with its own
