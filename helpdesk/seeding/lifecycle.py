@@ -12,6 +12,8 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import IntegrityError, connection, transaction
+
 from lifecycle import rules
 from lifecycle.models import (
     Customer,
@@ -23,7 +25,7 @@ from lifecycle.models import (
     TouchpointEvent,
 )
 
-from . import Seeder
+from . import Seeder, in_processes
 from .texts import LANGUAGES
 
 ORGANIZATIONS = (
@@ -50,62 +52,114 @@ SURVEY_COMMENTS = (
 SOURCES = {"purchase": "shop", "renewal": "billing", "subscription_started": "billing", "nps": "survey"}
 
 
+CHUNK = 10_000
+# Each chunk of customers has its own random stream and its own block of touchpoint ids, sized by
+# the longest journey _journey can make, so that chunks can be made in any order or at once in
+# several processes with the same result (unused ids are gaps, as rollbacks leave in any sequence).
+MAX_EVENTS = 16
+
+# A customer's stage changes as (times in epoch seconds, the stage entered at each), for the ticket
+# step (the stage a customer was in when a ticket was opened).
+Timeline = tuple[tuple[float, ...], tuple[str, ...]]
+
+# seed_demo runs this step outside a transaction: it commits its own (see seed()).
+MANAGES_TRANSACTIONS = True
+
+
 def seed(seeder: Seeder) -> None:
-    orgs = [
-        Organization.objects.get_or_create(name=name, defaults={"domain": _domain(name)})[0].pk
-        for name in ORGANIZATIONS
-    ]
-    thresholds = rules.Thresholds()
-    first_id = seeder.next_id(Customer)
-    event_id = seeder.next_id(TouchpointEvent)
-    rng = seeder.rng
-    customers, emails, events, changes, surveys = [], [], [], [], []
-    timelines: dict[int, list[tuple[datetime, str]]] = {}
-    for i in range(seeder.customers):
-        pk = first_id + i
-        lang = seeder.language()
-        names = LANGUAGES[lang]
-        name = f"{rng.choice(names.first_names)} {rng.choice(names.last_names)}"
-        created = seeder.random_instant()
-        org = rng.choice(orgs) if rng.random() < 0.3 else None
-        user_id = seeder.ids["portal_user"][0] if i == 0 else None
-        if i == 0:
-            name, lang, created = "Carmen Customer", "en", seeder.start + timedelta(days=30)
-        journey = _journey(rng, created, seeder.now, loyal=i == 0)
-        inputs = []
-        for at, type_, value in journey:
-            inputs.append(rules.EventInput(id=event_id, type=type_, occurred_at=at, value=value))
-            events.append((event_id, pk, type_, at, SOURCES.get(type_, "web"), value, {}, "", at))
-            event_id += 1
-        final, moves = rules.run(rules.State(), inputs, thresholds, seeder.now)
-        for move in moves:
-            changes.append(
-                (
-                    pk,
-                    move.from_stage,
-                    move.to_stage,
-                    move.occurred_at,
-                    move.occurred_at,
-                    move.cause,
-                    move.reason,
-                    move.event_id,
-                )
-            )
-        timelines[pk] = [(move.occurred_at, move.to_stage) for move in moves]
-        if final.stage == Stage.CHURNED and final.stage_since > seeder.now - timedelta(days=60):
-            surveys.append(_survey(rng, pk, final.stage_since, seeder.now))
-        consent = rng.random() < 0.4
-        # No corrections are seeded: the latest input is the latest event.
-        state = (final.stage, final.stage_since, final.last_activity, final.last_activity, final.purchases)
-        customers.append((pk, name, org, lang, "", *state, 0.0, [], consent, user_id, created, created))
-        emails.append((pk, "customer@example.com" if i == 0 else f"customer{pk}@example.com", True, created))
-    _write(seeder, customers, emails, events, changes, surveys)
-    seeder.ids["customers"] = list(range(first_id, first_id + seeder.customers))
+    """Organizations, then the customers CHUNK at a time: in `seeder.workers` processes on
+    PostgreSQL outside a transaction, else here in one transaction (tests, SQLite)."""
+    with transaction.atomic():
+        orgs = [
+            Organization.objects.get_or_create(name=name, defaults={"domain": _domain(name)})[0].pk
+            for name in ORGANIZATIONS
+        ]
+        maker = _Customers(seeder, orgs)
+    chunks = list(range((seeder.customers + CHUNK - 1) // CHUNK))
+    parallel = (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and min(seeder.workers, len(chunks)) > 1
+    )
+    with transaction.atomic():
+        if parallel:
+            results = list(in_processes(maker.chunk, chunks, min(seeder.workers, len(chunks))))
+        else:
+            results = [maker.chunk(index) for index in chunks]
+        for model in (Customer, CustomerEmail, TouchpointEvent, StageChange, ExitSurvey):
+            seeder.reset_sequence(model)
+    counts = {"events": 0, "changes": 0, "surveys": 0}
+    timelines: dict[int, Timeline] = {}
+    for chunk_counts, chunk_timelines in results:
+        timelines.update(chunk_timelines)
+        for key, value in chunk_counts.items():
+            counts[key] += value
+    seeder.ids["customers"] = list(range(maker.first_id, maker.first_id + seeder.customers))
     seeder.stage_timelines = timelines
     seeder.log(
         f"customers: {seeder.customers} in {len(orgs)} organizations, "
-        f"{len(events)} touchpoints, {len(changes)} stage changes, {len(surveys)} exit surveys"
+        f"{counts['events']} touchpoints, {counts['changes']} stage changes, {counts['surveys']} exit surveys"
     )
+
+
+class _Customers:
+    """Makes and writes the customers of one chunk, with their emails, journeys (touchpoints), the
+    stage changes the rules give and exit surveys; returns its counts and stage timelines."""
+
+    def __init__(self, seeder: Seeder, orgs: list[int]):
+        self.seeder, self.orgs = seeder, orgs
+        self.thresholds = rules.Thresholds()
+        self.first_id = seeder.next_id(Customer)
+        self.first_event_id = seeder.next_id(TouchpointEvent)
+
+    def chunk(self, index: int) -> tuple[dict[str, int], dict[int, Timeline]]:
+        rng = random.Random(f"{self.seeder.seed}/customers/{index}")  # nosec B311  # seeded demo data
+        event_id = self.first_event_id + index * CHUNK * MAX_EVENTS
+        last_event_id = event_id + CHUNK * MAX_EVENTS
+        self.rows = {"customers": [], "emails": [], "events": [], "changes": [], "surveys": []}
+        self.timelines: dict[int, Timeline] = {}
+        for i in range(index * CHUNK, min(self.seeder.customers, (index + 1) * CHUNK)):
+            event_id = self.customer(rng, i, event_id)
+        if event_id > last_event_id:
+            raise IntegrityError("A seeded journey made more touchpoints than MAX_EVENTS allows.")
+        _write(self.seeder, **self.rows)
+        counts = {key: len(self.rows[key]) for key in ("events", "changes", "surveys")}
+        return counts, self.timelines
+
+    def customer(self, rng: random.Random, i: int, event_id: int) -> int:
+        """Customer `i`'s rows, its touchpoints from `event_id` on; returns the next free event id."""
+        seeder, rows, pk = self.seeder, self.rows, self.first_id + i
+        lang = seeder.language(rng)
+        names = LANGUAGES[lang]
+        name = f"{rng.choice(names.first_names)} {rng.choice(names.last_names)}"
+        created = seeder.random_instant(rng)
+        org = rng.choice(self.orgs) if rng.random() < 0.3 else None
+        user_id = seeder.ids["portal_user"][0] if i == 0 else None
+        if i == 0:
+            name, lang, created = "Carmen Customer", "en", seeder.start + timedelta(days=30)
+        inputs = []
+        for at, type_, value in _journey(rng, created, seeder.now, loyal=i == 0):
+            inputs.append(rules.EventInput(id=event_id, type=type_, occurred_at=at, value=value))
+            rows["events"].append((event_id, pk, type_, at, SOURCES.get(type_, "web"), value, {}, "", at))
+            event_id += 1
+        final, moves = rules.run(rules.State(), inputs, self.thresholds, seeder.now)
+        rows["changes"].extend(
+            (pk, m.from_stage, m.to_stage, m.occurred_at, m.occurred_at, m.cause, m.reason, m.event_id)
+            for m in moves
+        )
+        # As epoch seconds and stages: compact to hand back from a worker process.
+        times = tuple(move.occurred_at.timestamp() for move in moves)
+        self.timelines[pk] = (times, tuple(move.to_stage for move in moves))
+        if final.stage == Stage.CHURNED and final.stage_since > seeder.now - timedelta(days=60):
+            rows["surveys"].append(_survey(rng, pk, final.stage_since, seeder.now))
+        consent = rng.random() < 0.4
+        # No corrections are seeded: the latest input is the latest event.
+        state = (final.stage, final.stage_since, final.last_activity, final.last_activity, final.purchases)
+        customer = (pk, name, org, lang, "", *state, 0.0, [], consent, user_id, created, created)
+        rows["customers"].append(customer)
+        address = "customer@example.com" if i == 0 else f"customer{pk}@example.com"
+        rows["emails"].append((pk, address, True, created))
+        return event_id
 
 
 def _journey(rng: random.Random, created: datetime, now: datetime, loyal: bool) -> list[tuple]:
@@ -240,8 +294,6 @@ def _write(seeder: Seeder, customers, emails, events, changes, surveys) -> None:
         ],
         surveys,
     )
-    for model in (Customer, CustomerEmail, TouchpointEvent, StageChange, ExitSurvey):
-        seeder.reset_sequence(model)
 
 
 def _domain(name: str) -> str:

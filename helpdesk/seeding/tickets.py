@@ -4,20 +4,22 @@ Tickets are written in bulk (COPY on PostgreSQL) with the rows the services woul
 the CREATED event, a MESSAGE event per message, STATUS events that match the ticket's status and
 solved_at (some tickets reopened), assignments, priority changes with their SLA event, ratings on
 about 30% of solved tickets (RATED), a few spam tickets (SPAM), tags, and a support_ticket
-touchpoint per ticket. Rows are made by cheap Python in chunks: precomputed choices and text,
-timestamps as epoch seconds formatted through lookup tables, no ORM per row.
+touchpoint per ticket. Rows are made by cheap Python in chunks: precomputed choices and text
+(escaped once), timestamps as epoch seconds formatted through lookup tables, each row one line of
+COPY's text format made by one f-string, no ORM per row.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import random
+import time
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
+from functools import cache, partial
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from helpdesk import roles
@@ -37,16 +39,17 @@ from tickets.models import (
 from tickets.sanitize import text_to_html
 from tickets.services import search_documents_rebuild
 
-from . import Json, Seeder
+from . import Seeder, copy_text, in_processes
 from .texts import LANGUAGES
 
-CHUNK = 50_000
+CHUNK = 25_000
 # Each chunk of tickets has its own random stream and its own block of message, event and rating
 # ids, sized by what one story can write at most (see _Story), so that chunks can be made in any
 # order or at once in several processes with the same result. Unused ids are gaps, as rollbacks
 # leave in any sequence.
 MAX_MESSAGES, MAX_EVENTS = 12, 40
 MINUTE, HOUR, DAY = 60, 3600, 86400
+INDEX_BUILD_MEMORY = "512MB"  # per index built at once after the load (two by default)
 
 TEAMS = ("Billing", "Technical support", "Shipping", "Customer success")
 TAGS = (
@@ -140,7 +143,10 @@ TYPES = (
     + ["task"] * 7
 )
 SCORES = [5] * 45 + [4] * 25 + [3] * 12 + [2] * 8 + [1] * 10
-STATUS_JSON = {s: Json(json.dumps(s)) for s in Ticket.Status.values}
+# Rows are written as lines of COPY's text format (seeding.Seeder.insert_lines); JSON values as text.
+N = "\\N"  # NULL
+STATUS_JSON = {s: json.dumps(s) for s in Ticket.Status.values}
+PRIORITY_JSON = {p: json.dumps(p) for p in SLA}
 SOLVED = frozenset(Ticket.SOLVED)
 
 TICKET_COLUMNS = [
@@ -250,20 +256,24 @@ def _canned_replies(seeder: Seeder) -> None:
 
 
 class _Texts:
-    """Per language: subjects, (html, text) bodies and replies, made once."""
+    """Per language: subjects, and bodies and replies as their html and text columns, made once
+    (escaped for COPY's text format)."""
 
     def __init__(self):
         self.by_lang = {}
         for code, lang in LANGUAGES.items():
             self.by_lang[code] = (
-                lang.subjects,
-                [(text_to_html(b), b) for b in lang.bodies],
-                [(text_to_html(r), r) for r in lang.replies],
+                [copy_text(subject) for subject in lang.subjects],
+                [_html_and_text(b) for b in lang.bodies],
+                [_html_and_text(r) for r in lang.replies],
             )
-        follow = FOLLOW_UPS["en"]
-        self.follow_up = (text_to_html(follow), follow)
-        self.notes = [(text_to_html(n), n) for n in NOTES]
-        self.ack = (text_to_html(SYSTEM_ACK), SYSTEM_ACK)
+        self.follow_up = _html_and_text(FOLLOW_UPS["en"])
+        self.notes = [_html_and_text(n) for n in NOTES]
+        self.ack = _html_and_text(SYSTEM_ACK)
+
+
+def _html_and_text(text: str) -> str:
+    return f"{copy_text(text_to_html(text))}\t{copy_text(text)}"
 
 
 def _customers(seeder: Seeder) -> tuple[list[int], dict[int, str], dict[int, str]]:
@@ -281,75 +291,56 @@ def _tickets(seeder: Seeder, teams: dict[int, list[int]], tags: list[int], *, pa
     gen = _Generator(seeder, teams, tags, customers, langs, emails)
     chunks = list(range((seeder.tickets + CHUNK - 1) // CHUNK))
     if parallel:
-        # Each process commits its chunks; every reference is checked afterwards, set-based.
-        with _without_secondary_indexes(HISTORY_TABLES, workers=seeder.workers, log=seeder.log):
+        # Each process commits its chunks; every reference is checked afterwards, set-based, and
+        # the customers' last activity set, in the same processes as the index builds (they need
+        # none of the indexes).
+        with _without_secondary_indexes(HISTORY_TABLES, workers=seeder.workers, log=seeder.log) as load:
+            started = time.monotonic()
             _chunks_in_processes(gen, chunks, min(seeder.workers, len(chunks)))
-        checked_later = True
+            seeder.log(f"tickets: history written in {time.monotonic() - started:.1f}s")
+            load.alongside = [
+                partial(_verify_references, gen.first_ids),
+                partial(_customers_last_activity, gen.customers_latest),
+            ]
     else:
         checked_later = _defer_row_checks()
         for index in chunks:
             gen.chunk(index)
+            gen.merge_latest(gen.latest)
         search_documents_rebuild()  # what the services would have written message by message, set-based
-    with transaction.atomic():
         if checked_later:
             _verify_references(gen.first_ids)
+        _customers_last_activity(gen.customers_latest)
+    with transaction.atomic():
         for model in (Ticket, Message, TicketEvent, SatisfactionRating, TouchpointEvent, Ticket.tags.through):
             seeder.reset_sequence(model)
-        _customers_last_activity()
     seeder.log(
         f"tickets: {seeder.tickets} with {gen.counts['messages']} messages, {gen.counts['events']} events, "
         f"{gen.counts['ratings']} ratings in {len(teams)} teams"
     )
 
 
-# The generator a forked worker process makes its chunks with (set in the parent before the fork).
-_FORKED: _Generator | None = None
-_INHERITED: list = []
-
-
 def _chunks_in_processes(gen: _Generator, chunks: list[int], workers: int) -> None:
-    """Make and write the chunks in `workers` forked processes, each on its own connection.
+    """Make and write the chunks in `workers` forked processes (seeding.in_processes).
 
-    The processes share the generator's prepared state (creation times, customers, stage
-    timelines) by forking. Each commits its chunks (tickets, messages, events, ratings, tags,
-    touchpoints and the chunk's search documents) with the row checks deferred as the parent's
-    are; the parent verifies every reference afterwards. Only on PostgreSQL with a role that may
-    defer the checks: the parent's teams and tags are not committed yet.
+    Each commits its chunks (tickets, messages, events, ratings, tags, touchpoints and the chunk's
+    search documents) with the row checks deferred as the parent's are; the parent verifies every
+    reference afterwards. Only on PostgreSQL with a role that may defer the checks: the parent's
+    teams and tags are not committed yet.
     """
-    global _FORKED
-    _FORKED = gen
-    try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_forked_connection) as pool:
-            for counts in pool.imap_unordered(_forked_chunk, chunks):
-                for key, value in counts.items():
-                    gen.counts[key] += value
-    finally:
-        _FORKED = None
+    for counts, latest in in_processes(partial(_forked_chunk, gen), chunks, workers):
+        for key, value in counts.items():
+            gen.counts[key] += value
+        gen.merge_latest(latest)
 
 
-def _forked_connection() -> None:
-    """In a forked worker: leave the parent's database connections alone (closing one would end
-    the parent's session, their socket being shared) and let Django open new ones."""
-    for alias in connections:
-        try:
-            _INHERITED.append(connections[alias])  # kept referenced: never closed or collected here
-            del connections[alias]
-        except AttributeError:
-            pass
-
-
-def _forked_chunk(index: int) -> dict[str, int]:
-    gen = _FORKED
+def _forked_chunk(gen: _Generator, index: int) -> tuple[dict[str, int], dict[int, int]]:
     before = dict(gen.counts)
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
-            first, last = gen.chunk(index)
-            search_documents_rebuild(first_id=first, last_id=last)
-    finally:
-        connection.close()
-    return {key: gen.counts[key] - before[key] for key in gen.counts}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    first, last = gen.chunk(index)
+    search_documents_rebuild(first_id=first, last_id=last)
+    return {key: gen.counts[key] - before[key] for key in gen.counts}, gen.latest
 
 
 # The tables the ticket history fills, whose secondary indexes the parallel path builds afterwards.
@@ -374,21 +365,27 @@ class _without_secondary_indexes:
 
     def __enter__(self):
         self.definitions = [d for table in self.tables for d in drop_secondary_indexes([table])]
+        # Work to run with the builds after a load that went well (callables run in the processes).
+        self.alongside = []
         return self
 
-    def __exit__(self, *exc) -> None:
-        with multiprocessing.get_context("fork").Pool(self.workers, initializer=_forked_connection) as pool:
-            list(pool.imap(_forked_ddl, self.definitions))
+    def __exit__(self, exc_type, *exc) -> None:
+        started = time.monotonic()
+        # The longest build (the search documents' GIN index) first, so that the rest fill in beside it.
+        definitions = sorted(self.definitions, key=lambda d: " USING gin " not in d)
+        jobs = [partial(_build_index, d) for d in definitions] + (self.alongside if exc_type is None else [])
+        list(in_processes(lambda job: jobs[job](), range(len(jobs)), self.workers))
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(self.tables)}")
-        self.log(f"tickets: {len(self.definitions)} indexes built after the load")
+        took = time.monotonic() - started
+        self.log(f"tickets: {len(self.definitions)} indexes built after the load in {took:.1f}s")
 
 
-def _forked_ddl(statement: str) -> None:
-    try:
-        create_indexes([statement])
-    finally:
-        connection.close()
+def _build_index(definition: str) -> None:
+    with connection.cursor() as cursor:
+        # Enough memory to sort the largest table's keys without spilling to disk (the default is 64 MB).
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+    create_indexes([definition])
 
 
 def _may_defer_row_checks() -> bool:
@@ -439,9 +436,24 @@ def _verify_references(first_ids: dict) -> None:
                     raise IntegrityError(f"Seeded {table}.{column} points to a missing row.")
 
 
-def _customers_last_activity() -> None:
+def _customers_last_activity(latest_tickets: dict[int, int]) -> None:
     """Customers who wrote in: last activity and latest input = their latest touchpoint (as
-    touchpoint_record keeps them; no stage corrections are seeded)."""
+    touchpoint_record keeps them; no stage corrections are seeded).
+
+    On PostgreSQL from `latest_tickets` (customer -> epoch seconds of their latest ticket): the
+    later of it and their latest journey touchpoint, which the lifecycle step set as both.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE lifecycle_customer c SET last_activity_at = v.latest, last_input_at = v.latest"
+                " FROM (SELECT u.id, GREATEST(c.last_activity_at, to_timestamp(u.t)) AS latest"
+                "       FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, t)"
+                "       JOIN lifecycle_customer c ON c.id = u.id) AS v"
+                " WHERE c.id = v.id",
+                [list(latest_tickets), list(latest_tickets.values())],
+            )
+        return
     latest = (
         TouchpointEvent.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
     )
@@ -451,7 +463,7 @@ def _customers_last_activity() -> None:
 
 
 class _Generator:
-    """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert."""
+    """Makes the rows of CHUNK tickets at a time and writes them through seeder.insert_lines."""
 
     def __init__(self, seeder, teams, tags, customers, langs, emails):
         self.seeder, self.random = seeder, seeder.rng.random  # each chunk replaces it with its own
@@ -473,6 +485,9 @@ class _Generator:
             Ticket.tags.through: seeder.next_id(Ticket.tags.through),
         }
         self.counts = {"messages": 0, "events": 0, "ratings": 0}
+        # Each customer's latest ticket (epoch seconds): of the chunk being made, and of all.
+        self.latest: dict[int, int] = {}
+        self.customers_latest: dict[int, int] = {}
         # Creation times in id order (HD-1 is the oldest), busier towards now; the demo portal
         # customer gets the tickets nearest to 4, 8, ... 24 days ago.
         span, rng = self.now - self.start, seeder.rng
@@ -482,7 +497,7 @@ class _Generator:
         }
         self.sla = {p: (f * MINUTE, r * MINUTE) for p, (f, r) in SLA.items()}
         self.message_after = {
-            (k, s): Json(json.dumps({"kind": k, "sender": s}))
+            (k, s): json.dumps({"kind": k, "sender": s})
             for k in ("public", "note", "system")
             for s in ("agent", "customer", "system")
         }
@@ -507,7 +522,8 @@ class _Generator:
         }
         self.tickets, self.messages = [], []
         self.ratings, self.tag_rows, self.touchpoints = [], [], []
-        insert = self.seeder.insert
+        self.latest = {}
+        insert = self.seeder.insert_lines
         self.counts["events"] += insert(TicketEvent, EVENT_COLUMNS, self._stories(first, last))
         if any(self.next[kind] > limit for kind, limit in limits.items()):
             raise IntegrityError("A seeded story wrote more rows than MAX_MESSAGES or MAX_EVENTS allow.")
@@ -531,6 +547,12 @@ class _Generator:
             self.tickets.append(_Story(self, i).play())
             yield from self.events
 
+    def merge_latest(self, latest: dict[int, int]) -> None:
+        mine = self.customers_latest
+        for customer, t in latest.items():
+            if t > mine.get(customer, 0):
+                mine[customer] = t
+
     def take(self, kind: str) -> int:
         value = self.next[kind]
         self.next[kind] = value + 1
@@ -544,9 +566,6 @@ class _Generator:
         timeline = self.timelines.get(customer)
         if not timeline:
             return None
-        if not isinstance(timeline, tuple):
-            times = [moment.timestamp() for moment, _ in timeline]
-            self.timelines[customer] = timeline = (times, [stage for _, stage in timeline])
         index = bisect_left(timeline[0], t) - 1
         return timeline[1][index] if index >= 0 else None
 
@@ -585,31 +604,26 @@ class _Story:
         self.solved_at = self.first_reply = None
         self.last_message = self.updated = self.t0
 
-    def event(self, kind: str, actor, before, after, t: float, message: int | None = None) -> None:
-        self.gen.events.append(
-            (self.gen.take("event"), self.tid, kind, actor, before, after, message, self.fmt(t))
-        )
+    def event(self, kind: str, actor, before: str, after: str, t: float) -> None:
+        """An event without a message; `before` and `after` as JSON text or N, `actor` an id or None."""
+        actor = N if actor is None else actor
+        event_id, stamp = self.gen.take("event"), self.fmt(t)
+        self.gen.events.append(f"{event_id}\t{self.tid}\t{kind}\t{actor}\t{before}\t{after}\t{N}\t{stamp}\n")
 
-    def message(self, kind: str, sender: str, author, text: tuple[str, str], t: float) -> None:
+    def message(self, kind: str, sender: str, author, text: str, t: float) -> None:
+        """A message with its MESSAGE event; `text` its html and text columns (_Texts)."""
         gen = self.gen
         mid = gen.take("message")
         ext = f"<seed-{mid:012d}@helpdesk.localhost>" if self.channel == "email" and kind == "public" else ""
         delivery = "sent" if ext and sender == "agent" else ""
         stamp = self.fmt(t)
+        author = N if author is None else author
         gen.messages.append(
-            (mid, self.tid, kind, sender, author, text[0], text[1], self.channel, ext, delivery, stamp)
+            f"{mid}\t{self.tid}\t{kind}\t{sender}\t{author}\t{text}\t{self.channel}\t{ext}\t{delivery}\t{stamp}\n"
         )
+        after = gen.message_after[(kind, sender)]
         gen.events.append(
-            (
-                gen.take("event"),
-                self.tid,
-                "message",
-                author,
-                None,
-                gen.message_after[(kind, sender)],
-                mid,
-                stamp,
-            )
+            f"{gen.take('event')}\t{self.tid}\tmessage\t{author}\t{N}\t{after}\t{mid}\t{stamp}\n"
         )
         self.last_message = max(self.last_message, t)
         if self.first_reply is None and kind == "public" and sender == "agent":
@@ -634,11 +648,11 @@ class _Story:
         self.status, self.updated = to, max(self.updated, t)
         self.event("status", actor, STATUS_JSON[before], STATUS_JSON[to], t)
 
-    def play(self) -> tuple:
+    def play(self) -> str:
         self.open()
         if self.spam:
             self.updated = self.t0 + 10 * MINUTE
-            self.event("spam", self.agent, False, True, self.updated)
+            self.event("spam", self.agent, "false", "true", self.updated)
         else:
             t = self.answer(self.t0)
             t = t and self.wait_for_customer(t)
@@ -653,17 +667,13 @@ class _Story:
         if random() < 0.06:
             self.priority = "normal" if final_priority != "normal" else "low"
         self.type = gen.pick(TYPES)
-        created = {
-            "status": self.status,
-            "priority": self.priority,
-            "channel": self.channel,
-            "direction": "outbound" if self.outbound else "inbound",
-            "team": self.team,
-            "assignee": self.assignee,
-            "type": self.type,
-            "tags": [name for _, name in tags],
-        }
-        self.event("created", self.agent if self.outbound else None, None, created, self.t0)
+        created = (
+            f'{{"status": "{self.status}", "priority": "{self.priority}", "channel": "{self.channel}", '
+            f'"direction": "{"outbound" if self.outbound else "inbound"}", "team": {self.team}, '
+            f'"assignee": {"null" if self.assignee is None else self.assignee}, "type": "{self.type}", '
+            f'"tags": {_names_json(tuple(name for _, name in tags))}}}'
+        )
+        self.event("created", self.agent if self.outbound else None, N, created, self.t0)
         if self.outbound:
             self.reply(self.t0)
         else:
@@ -675,13 +685,10 @@ class _Story:
 
     def reprioritise(self, priority: str, t: float) -> None:
         direction = "outbound" if self.outbound else "inbound"
-        before = [_iso(v) for v in self.gen.due(self.priority, direction, self.t0)]
-        after = [_iso(v) for v in self.gen.due(priority, direction, self.t0)]
-        self.event("priority", self.agent, self.priority, priority, t)
-        keys = ("first_response_due_at", "resolution_due_at")
-        self.event(
-            "sla", self.agent, dict(zip(keys, before, strict=True)), dict(zip(keys, after, strict=True)), t
-        )
+        before = _due_json(*self.gen.due(self.priority, direction, self.t0))
+        after = _due_json(*self.gen.due(priority, direction, self.t0))
+        self.event("priority", self.agent, PRIORITY_JSON[self.priority], PRIORITY_JSON[priority], t)
+        self.event("sla", self.agent, before, after, t)
         self.priority = priority
 
     def answer(self, t: float) -> float | None:
@@ -697,7 +704,7 @@ class _Story:
             return None
         if self.assignee is None:
             self.assignee = self.agent
-            self.event("assignee", self.agent, None, self.agent, t)
+            self.event("assignee", self.agent, N, self.agent, t)
         if random() < 0.35:
             self.message("note", "agent", self.agent, self.gen.pick(self.gen.texts.notes), t)
         self.reply(t + 1)
@@ -749,28 +756,45 @@ class _Story:
         if t >= self.gen.now:
             return
         score = self.gen.pick(SCORES)
-        self.gen.ratings.append((self.gen.take("rating"), self.tid, score, "", self.fmt(t)))
-        self.event("rated", None, None, score, t)
+        self.gen.ratings.append(f"{self.gen.take('rating')}\t{self.tid}\t{score}\t\t{self.fmt(t)}\n")
+        self.event("rated", None, N, score, t)
 
-    def rows(self) -> tuple:
+    def rows(self) -> str:
         """The ticket's own row; its tags and touchpoint go to the generator's lists."""
-        gen, fmt = self.gen, self.fmt
+        gen, fmt, tid = self.gen, self.fmt, self.tid
         direction = "outbound" if self.outbound else "inbound"
         first_due, resolution_due = gen.due(self.priority, direction, self.t0)
-        subject = gen.pick(self.subjects).replace("{n}", str(100000 + self.tid))
-        gen.tag_rows.extend((self.tid, tag) for tag in self.tag_ids)
+        subject = gen.pick(self.subjects).replace("{n}", str(100000 + tid))
+        gen.tag_rows.extend(f"{tid}\t{tag}\n" for tag in self.tag_ids)
+        t0 = fmt(self.t0)
+        gen.latest[self.customer] = int(self.t0)  # tickets come in time order: the latest is the last
         gen.touchpoints.append(
-            (self.customer, "support_ticket", fmt(self.t0), "helpdesk", f"ticket:{self.tid}",
-             {"ticket": self.tid, "channel": self.channel, "direction": direction}, gen.recorded)
-        )  # fmt: skip
+            f"{self.customer}\tsupport_ticket\t{t0}\thelpdesk\tticket:{tid}\t"
+            f'{{"ticket": {tid}, "channel": "{self.channel}", "direction": "{direction}"}}\t{gen.recorded}\n'
+        )
+        assignee = N if self.assignee is None else self.assignee
+        stage = gen.stage_at(self.customer, self.t0) or N
+        email = gen.emails.get(self.customer, "")
         return (
-            self.tid, subject, self.customer, gen.emails.get(self.customer, ""), self.team, self.assignee,
-            self.status, self.priority, self.channel, direction, self.type, self.lang,
-            gen.stage_at(self.customer, self.t0), first_due and fmt(first_due), fmt(resolution_due),
-            self.first_reply and fmt(self.first_reply), self.solved_at and fmt(self.solved_at),
-            fmt(self.last_message), None, self.spam, fmt(self.t0), fmt(max(self.updated, self.last_message)),
-        )  # fmt: skip
+            f"{tid}\t{subject}\t{self.customer}\t{email}\t{self.team}\t{assignee}\t"
+            f"{self.status}\t{self.priority}\t{self.channel}\t{direction}\t{self.type}\t{self.lang}\t{stage}\t"
+            f"{N if first_due is None else fmt(first_due)}\t{fmt(resolution_due)}\t"
+            f"{N if self.first_reply is None else fmt(self.first_reply)}\t"
+            f"{N if self.solved_at is None else fmt(self.solved_at)}\t{fmt(self.last_message)}\t{N}\t"
+            f"{'t' if self.spam else 'f'}\t{t0}\t{fmt(max(self.updated, self.last_message))}\n"
+        )
 
 
-def _iso(t: float | None) -> str | None:
-    return None if t is None else datetime.fromtimestamp(int(t), UTC).isoformat()
+@cache
+def _names_json(names: tuple[str, ...]) -> str:
+    return json.dumps(list(names))
+
+
+def _due_json(first: float | None, resolution: float) -> str:
+    """A ticket's SLA targets as the SLA event's JSON (ISO times, as the services record them)."""
+    first_iso = "null" if first is None else f'"{_iso(first)}"'
+    return f'{{"first_response_due_at": {first_iso}, "resolution_due_at": "{_iso(resolution)}"}}'
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(int(t), UTC).isoformat()

@@ -11,8 +11,9 @@ from django.db.models.functions import Cast
 
 from helpdesk.management.commands import seed_demo
 from helpdesk.seeding import Seeder, seed_steps
+from helpdesk.seeding import lifecycle as seed_lifecycle
 from helpdesk.seeding import tickets as seed_tickets
-from lifecycle.models import Customer, TouchpointEvent
+from lifecycle.models import Customer, StageChange, TouchpointEvent
 from tickets.models import Message, SatisfactionRating, SearchDocument, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,16 +56,28 @@ def _snapshot() -> dict:
         ),
         "ratings": list(SatisfactionRating.objects.order_by("pk").values_list("pk", "ticket_id", "score")),
         "tags": sorted(Ticket.tags.through.objects.values_list("ticket_id", "tag_id")),
-        # Touchpoint ids come from the sequence, in whatever order the processes wrote.
+        # The tickets' touchpoint ids come from the sequence, in whatever order the processes wrote.
         "touchpoints": sorted(
             TouchpointEvent.objects.values_list("customer_id", "type", "occurred_at", "idempotency_key")
+        ),
+        "journeys": list(
+            TouchpointEvent.objects.exclude(type="support_ticket")
+            .order_by("pk")
+            .values_list("pk", "type", "value")
         ),
         "search": list(
             SearchDocument.objects.order_by("ticket_id")
             .annotate(text=Cast("document", TextField()))
             .values_list("ticket_id", "text")
         ),
-        "customers": list(Customer.objects.order_by("pk").values_list("pk", "last_activity_at")),
+        "customers": list(
+            Customer.objects.order_by("pk").values_list(
+                "pk", "display_name", "preferred_language", "stage", "stage_since", "last_activity_at"
+            )
+        ),
+        "stage changes": sorted(
+            StageChange.objects.values_list("customer_id", "to_stage", "occurred_at", "event_id")
+        ),
     }
 
 
@@ -77,6 +90,7 @@ def _seed(workers: int) -> list[str]:
 
 def test_seeding_in_two_processes_writes_what_one_process_writes(postgres, monkeypatch):
     monkeypatch.setattr(seed_tickets, "CHUNK", 120)  # 500 tickets: five chunks, shared by two processes
+    monkeypatch.setattr(seed_lifecycle, "CHUNK", 30)  # 80 customers: three chunks
     indexes = _indexes()
     _restart_sequences()
     try:

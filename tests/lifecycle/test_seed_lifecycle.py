@@ -44,7 +44,10 @@ def test_seed_lifecycle_provides_stage_timelines_for_tickets(settings, db):
         seed_demo.STEPS = steps
     timelines = captured["timelines"]
     assert set(timelines) == set(Customer.objects.values_list("pk", flat=True))
-    some = next(pk for pk, moves in timelines.items() if moves)
-    moves = timelines[some]
-    assert moves == sorted(moves) and moves[-1][1] == Customer.objects.get(pk=some).stage
+    some = next(pk for pk, (times, _) in timelines.items() if times)
+    times, stages = timelines[some]
+    assert list(times) == sorted(times) and len(stages) == len(times)
+    assert stages[-1] == Customer.objects.get(pk=some).stage
+    changes = StageChange.objects.filter(customer=some).order_by("occurred_at", "pk")
+    assert [change.occurred_at.timestamp() for change in changes] == list(times)
     assert seed_lifecycle.ORGANIZATIONS

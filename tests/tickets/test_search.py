@@ -111,6 +111,19 @@ def test_rebuilding_the_documents_changes_no_result(world, postgres):
     assert found("reset") == {"Password reset"}
 
 
+def test_rebuilding_tickets_that_share_their_text_gives_each_its_own_document(world, postgres):
+    me, *_ = world
+    crew = me.teams.first()
+    for subject in ("Alpha", "Beta"):
+        ticket = TicketFactory(team=crew, subject=subject, body="Same words here")
+        services.ticket_note(ticket=ticket, by=me, body="Shared note")
+    SearchDocument.objects.all().delete()
+    services.search_documents_rebuild()
+    assert found("alpha") == {"Alpha"} and found("beta") == {"Beta"}
+    assert found("shared") == {"Alpha", "Beta"} and found("same words") == {"Alpha", "Beta"}
+    assert found("reset") == {"Password reset"}  # a ticket of its own text still has its document
+
+
 def test_a_huge_conversation_never_fails_to_take_another_message(world, postgres):
     me, refund, *_ = world
     words = random.Random(7)

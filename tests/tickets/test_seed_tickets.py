@@ -5,6 +5,7 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db.models import Max
 
 from helpdesk.seeding import Seeder
 from helpdesk.seeding import tickets as seed_tickets
@@ -143,3 +144,15 @@ def test_seeded_tickets_are_found_by_their_words(seeded, postgres):
     message = Message.objects.exclude(body_text="").order_by("pk").first()
     word = max(message.body_text.split(), key=len).strip(".,!?")
     assert message.ticket_id in set(ticket_search(Ticket.objects.all(), word).values_list("pk", flat=True))
+
+
+def test_seed_tickets_customers_last_activity_is_their_latest_touchpoint(seeded):
+    latest = dict(
+        TouchpointEvent.objects.values("customer")
+        .annotate(at=Max("occurred_at"))
+        .values_list("customer", "at")
+    )
+    wrote_in = set(TouchpointEvent.objects.filter(type="support_ticket").values_list("customer", flat=True))
+    assert wrote_in
+    for customer in Customer.objects.filter(pk__in=wrote_in):
+        assert customer.last_activity_at == customer.last_input_at == latest[customer.pk]

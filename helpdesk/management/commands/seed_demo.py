@@ -26,8 +26,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=min(2, os.cpu_count() or 1),
-            help="Processes that write the ticket history at once on PostgreSQL (same data for any number).",
+            # One more than the cores (up to 4): while a process waits for the database, another
+            # one makes rows.
+            default=min(4, (os.cpu_count() or 1) + 1),
+            help="Processes that write the customers and the ticket history at once on PostgreSQL "
+            "(same data for any number).",
         )
         parser.add_argument(
             "--allow-production",
