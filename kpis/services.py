@@ -7,10 +7,12 @@ All of them are idempotent: running one again recomputes the same rows to the sa
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -21,10 +23,10 @@ from lifecycle.models import StageChange
 from lifecycle.services import customers_set_churn_risk
 from tickets.models import TicketEvent
 
-from .dialect import day_start, us
+from .dialect import day_start, is_postgres, us
 from .models import CustomerRisk, KpiCursor, KpiVersion
 from .pipeline import customers as customer_tables
-from .pipeline import rollups
+from .pipeline import rollups, shadow
 from .pipeline import tickets as ticket_tables
 from .pipeline.calendar import ensure_calendar
 from .pipeline.sql import SCOPE, analyze, bulk_session, empty, fetch, run
@@ -164,9 +166,21 @@ def _rebuild_customer_scope() -> int:
     return run("DELETE FROM kpis_workcustomer")
 
 
-@transaction.atomic
 def kpis_recompute(*, date_from: date | None = None, date_to: date | None = None) -> CatchUp:
     """Rebuild from the raw rows: everything, or the tickets created or changed in [from, to]."""
+    if date_from is None and date_to is None and _can_build_aside():
+        return _recompute_all_aside()
+    return _recompute_in_transaction(date_from=date_from, date_to=date_to)
+
+
+def _can_build_aside() -> bool:
+    """Whether the full recompute can build on other connections (kpis.pipeline.shadow): on
+    PostgreSQL, and not inside a caller's transaction, whose rows the others would not see."""
+    return is_postgres() and not connection.in_atomic_block
+
+
+@transaction.atomic
+def _recompute_in_transaction(*, date_from: date | None, date_to: date | None) -> CatchUp:
     cursors = _lock_cursors()
     for stream, model in STREAMS.items():
         _restart_cursor(cursors[stream], model)
@@ -207,11 +221,20 @@ def _range_sql(column: str, lo: int | None, hi: int | None) -> tuple[str, list]:
 
 def _restart_cursor(cursor: KpiCursor, model) -> None:
     """Everything up to the newest id is about to be recomputed; remember recent gaps."""
+    _set_restart(cursor, _restart_point(model))
+
+
+def _restart_point(model) -> tuple[int, dict[str, str]]:
+    """The newest id committed now, and the recent ids below it not committed yet (gaps)."""
     last = model.objects.aggregate(m=Max("pk"))["m"] or 0
     recent = set(model.objects.filter(pk__gt=last - 10_000).values_list("pk", flat=True))
     stamp = timezone.now().isoformat()
     gaps = {str(pk): stamp for pk in range(max(1, last - 10_000), last) if pk not in recent}
-    cursor.last_id, cursor.gaps = last, dict(list(gaps.items())[-MAX_GAPS:])
+    return last, dict(list(gaps.items())[-MAX_GAPS:])
+
+
+def _set_restart(cursor: KpiCursor, point: tuple[int, dict[str, str]]) -> None:
+    cursor.last_id, cursor.gaps = point
     cursor.updated_at = cursor.recomputed_at = timezone.now()
     cursor.save()
 
@@ -277,6 +300,125 @@ def _recompute_all() -> CatchUp:
         steps,
     )
     return CatchUp(tickets=tickets, customers=customers)
+
+
+def _recompute_all_aside() -> CatchUp:
+    """The full recompute built in a side schema on two connections, swapped in at the end.
+
+    The cursors restart where the committed rows ended before the build began: every job
+    reads at least those rows, and whatever is committed later (a catch-up may process it
+    into the old tables meanwhile) is processed again, into the new tables, after the swap.
+    """
+    started = time.monotonic()
+    home = shadow.home_schema()
+    with _build_lock():
+        restart = {stream: _restart_point(model) for stream, model in STREAMS.items()}
+        indexes = shadow.indexes(DERIVED_TABLES)
+        shadow.create_tables(DERIVED_TABLES, home)
+        try:
+            times = shadow.run_jobs(_build_jobs(indexes, home), home)
+            swapping = time.monotonic()
+            with transaction.atomic():
+                cursors = _lock_cursors()
+                for stream, point in restart.items():
+                    _set_restart(cursors[stream], point)
+                shadow.swap(DERIVED_TABLES, home)
+                _bump_version()
+        except BaseException:
+            shadow.drop()
+            raise
+    ((tickets,),) = fetch("SELECT COUNT(*) FROM tickets_ticket")
+    ((customers,),) = fetch("SELECT COUNT(DISTINCT customer_id) FROM lifecycle_stagechange")
+    logger.info(
+        "KPI full recompute: %s tickets, %s customers in %.1fs (built in %.1fs on %s connections,"
+        " swapped in %.2fs; jobs: %s)",
+        tickets,
+        customers,
+        time.monotonic() - started,
+        swapping - started,
+        shadow.WORKERS,
+        time.monotonic() - swapping,
+        ", ".join(f"{name} {seconds:.1f}s" for name, seconds in times.items()),
+    )
+    return CatchUp(tickets=tickets, customers=customers)
+
+
+@contextmanager
+def _build_lock():
+    """One full build at a time (they share the side schema); a second waits for the first."""
+    run("SELECT pg_advisory_lock(hashtext('kpis_build'))")
+    try:
+        yield
+    finally:
+        run("SELECT pg_advisory_unlock(hashtext('kpis_build'))")
+
+
+def _build_jobs(indexes: list[shadow.Index], home: str) -> list[shadow.Job]:
+    """The full recompute as jobs, the critical path (roots and replies, facts, ticket rollup)
+    first; the tickets are split in halves by customer and the ticket rollup by day, so that
+    both connections stay busy on it."""
+    Job, halves = shadow.Job, [(k, shadow.WORKERS) for k in range(shadow.WORKERS)]
+    replies = tuple(f"replies {k}" for k, _ in halves)
+    facts = tuple(f"facts {k}" for k, _ in halves)
+    fact_inputs = ("roots", "analyze replies")
+    ticket_rollup = tuple(f"ticket rollup {k}" for k, _ in halves)
+    jobs = [
+        Job("roots", _roots_full),
+        Job("stage spans", _stage_tables_full),
+        *(
+            Job(name, partial(ticket_tables.rebuild_reply_days, full=True, part=half))
+            for name, half in zip(replies, halves, strict=True)
+        ),
+        Job("analyze replies", partial(analyze, ["kpis_ticketreplyday"]), after=replies),
+        *(
+            Job(name, partial(ticket_tables.rebuild_facts, full=True, part=half), after=fact_inputs)
+            for name, half in zip(facts, halves, strict=True)
+        ),
+        Job("analyze facts", partial(analyze, ["kpis_ticketfact", "kpis_unsolvedspan"]), after=facts),
+        *(
+            Job(name, partial(rollups.build, "kpis_ticketrollup", part=half), after=("analyze facts",))
+            for name, half in zip(ticket_rollup, halves, strict=True)
+        ),
+        Job("duration rollup", partial(rollups.build, "kpis_durationrollup"), after=("analyze facts",)),
+        Job("reply rollup", partial(rollups.build, "kpis_replyrollup"), after=("analyze replies",)),
+        Job("churn risk", partial(churn_risk_refresh, scope=False), after=("analyze facts",)),
+    ]
+    loaded_by = {
+        "kpis_ticketfact": facts,
+        "kpis_unsolvedspan": facts,
+        "kpis_ticketrollup": ticket_rollup,
+        "kpis_ticketreplyday": replies,
+        "kpis_ticketroot": ("roots",),
+        "kpis_stagespan": ("stage spans",),
+        "kpis_stagerollup": ("stage spans",),
+        "kpis_durationrollup": ("duration rollup",),
+        "kpis_replyrollup": ("reply rollup",),
+    }
+    for table, loaders in loaded_by.items():
+        jobs.append(Job(f"vacuum {table}", partial(shadow.vacuum, table), after=loaders, atomic=False))
+        jobs += [
+            # Not atomic: a constraint is attached after its index is committed, not while this
+            # job would hold the table against another index's job (a deadlock).
+            Job(
+                f"index {index.name}",
+                partial(shadow.build_index, index, home),
+                after=(f"vacuum {table}",),
+                atomic=False,
+            )
+            for index in indexes
+            if index.table == table
+        ]
+    return jobs
+
+
+def _roots_full() -> None:
+    ticket_tables.rebuild_roots(full=True)
+    analyze(["kpis_ticketroot"])
+
+
+def _stage_tables_full() -> None:
+    customer_tables.rebuild_stage_spans(full=True)
+    customer_tables.build_stage_rollup()
 
 
 def kpis_vacuum() -> None:

@@ -1,0 +1,148 @@
+"""A full recompute on PostgreSQL: every derived table built anew on two connections at once,
+in a side schema, then swapped in by one short transaction.
+
+Why this shape:
+- One INSERT … SELECT uses one core (PostgreSQL 15 does not parallelise them): the jobs below
+  run on `WORKERS` connections at once, each building tables, or a part of one, that do not
+  depend on each other's rows, so a run uses every core.
+- Each job commits on its own connection, which another transaction could not see in the
+  live tables; in the side schema nobody else looks at them. The old tables stay live until
+  the swap, so the dashboard and the incremental path keep reading and updating them during
+  the run instead of waiting on a TRUNCATE's lock for the whole of it.
+- The tables get their indexes only after their rows are in (cheaper than row by row), each
+  index a job of its own so that they are built two at a time, and the indexes keep their
+  names: after the swap the schema is exactly what the migrations made.
+
+Each job's session puts the side schema first on its search_path: the pipeline's statements
+name the tables unqualified, so they write and read the new tables and still read the raw ones.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from .sql import bulk_session, fetch, run
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = "kpis_build"
+WORKERS = 2
+
+
+@dataclass
+class Job:
+    name: str
+    work: Callable[[], None]
+    after: tuple[str, ...] = ()
+    atomic: bool = True
+
+
+@dataclass
+class Index:
+    table: str
+    name: str
+    definition: str
+    constraint: str = ""  # "PRIMARY KEY" or "UNIQUE" when the index backs a constraint
+
+
+def home_schema() -> str:
+    return fetch("SELECT current_schema()")[0][0]
+
+
+def indexes(tables: list[str]) -> list[Index]:
+    """Every index of `tables` as it is now, to be built again on the new tables."""
+    rows = fetch(
+        "SELECT c.relname, ci.relname, pg_get_indexdef(i.indexrelid),"
+        " CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' WHEN 'u' THEN 'UNIQUE' ELSE '' END"
+        " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ci ON ci.oid = i.indexrelid"
+        " LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u')"
+        " WHERE i.indrelid = ANY(%s::regclass[]) ORDER BY c.relname, ci.relname",
+        [tables],
+    )
+    return [Index(*row) for row in rows]
+
+
+def create_tables(tables: list[str], home: str) -> None:
+    """Empty copies of `tables` (columns, defaults, identities, checks; no indexes) in SCHEMA."""
+    run(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    run(f"CREATE SCHEMA {SCHEMA}")
+    for table in tables:
+        run(
+            f"CREATE TABLE {SCHEMA}.{table} (LIKE {home}.{table}"
+            " INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+        )
+
+
+def build_index(index: Index, home: str) -> None:
+    """The index on the new table, under its own name (a schema holds its tables' indexes)."""
+    old = f" ON {home}.{index.table} "
+    if old not in index.definition:
+        raise RuntimeError(f"Unexpected index definition: {index.definition}")
+    run(index.definition.replace(old, f" ON {SCHEMA}.{index.table} ", 1))
+    if index.constraint:
+        run(
+            f"ALTER TABLE {SCHEMA}.{index.table} ADD CONSTRAINT {index.name}"
+            f" {index.constraint} USING INDEX {index.name}"
+        )
+
+
+def vacuum(table: str) -> None:
+    """Statistics, and every page marked all-visible so that index-only scans skip the table
+    (outside a transaction; before the indexes are built, so that it reads the table only)."""
+    run(f"VACUUM (ANALYZE) {SCHEMA}.{table}")
+
+
+def swap(tables: list[str], home: str) -> None:
+    """Replace the live tables by the new ones (in the caller's transaction: all at once)."""
+    for table in tables:
+        run(f"DROP TABLE {home}.{table}")
+        run(f"ALTER TABLE {SCHEMA}.{table} SET SCHEMA {home}")
+    run(f"DROP SCHEMA {SCHEMA}")
+
+
+def drop() -> None:
+    run(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+
+def run_jobs(jobs: list[Job], home: str, workers: int = WORKERS) -> dict[str, float]:
+    """Run the jobs on `workers` connections, each as soon as the jobs it comes after are done,
+    the earlier in the list first; returns each job's seconds."""
+    pending, running, done, times = list(jobs), {}, set(), {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpis-build") as pool:
+        try:
+            while pending or running:
+                ready = [job for job in pending if set(job.after) <= done]
+                for job in ready[: workers - len(running)]:
+                    pending.remove(job)
+                    running[pool.submit(_run_job, job, home)] = job
+                if not running:
+                    raise RuntimeError(f"Jobs wait for jobs that do not exist: {[j.name for j in pending]}")
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job = running.pop(future)
+                    times[job.name] = future.result()
+                    done.add(job.name)
+        finally:
+            pending.clear()
+    return times
+
+
+def _run_job(job: Job, home: str) -> float:
+    """One job on this thread's own connection, closed afterwards."""
+    started = time.monotonic()
+    try:
+        run(f"SET search_path TO {SCHEMA}, {home}")
+        run("SET maintenance_work_mem = '1GB'")
+        if job.atomic:
+            with transaction.atomic():
+                bulk_session()
+                job.work()
+        else:
+            job.work()
+    finally:
+        connection.close()
+    return time.monotonic() - started
