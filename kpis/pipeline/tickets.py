@@ -50,9 +50,11 @@ def scope_add(select_ids_sql: str, params: list | tuple = ()) -> None:
 
 
 def scope_add_ids(ids: set[int]) -> None:
-    from ..models import WorkTicket
-
-    WorkTicket.objects.bulk_create([WorkTicket(ticket_id=pk) for pk in sorted(ids)], ignore_conflicts=True)
+    """Add these ticket ids (with run(), so that batched() sends it with the other statements)."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 400):
+        chunk = ordered[start : start + 400]
+        scope_add(" UNION ALL ".join(["SELECT %s AS id"] * len(chunk)), chunk)
 
 
 def scope_expand(*, merges: bool, customers_of: set[int] | None = None) -> None:
