@@ -2,6 +2,8 @@
 
 Every entry point locks the cursor rows first (SELECT … FOR UPDATE; SQLite serialises writers
 anyway), so two workers running at once do the work once and the second finds nothing new.
+The full recompute on PostgreSQL builds its tables aside first (kpis.pipeline.shadow) and
+takes the cursor lock only to swap them in; one full build runs at a time (an advisory lock).
 All of them are idempotent: running one again recomputes the same rows to the same values.
 """
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -335,9 +337,14 @@ def _recompute_all_aside() -> CatchUp:
     with _build_lock():
         restart = {stream: _restart_point(model) for stream, model in STREAMS.items()}
         indexes = shadow.indexes(DERIVED_TABLES)
-        shadow.create_tables(DERIVED_TABLES, home)
         try:
-            times = shadow.run_jobs(_build_jobs(indexes, home), home)
+            shadow.create_tables(DERIVED_TABLES, home)
+        except DatabaseError as exc:  # such as no right to create a schema
+            logger.warning("KPI full recompute: cannot build aside (%s); rebuilding in place", exc)
+            return _recompute_in_transaction(date_from=None, date_to=None)
+        try:
+            jobs = shadow.full_build_jobs(indexes, home, churn_risk=partial(churn_risk_refresh, scope=False))
+            times = shadow.run_jobs(jobs, home)
             swapping = time.monotonic()
             with transaction.atomic():
                 cursors = _lock_cursors()
@@ -372,76 +379,6 @@ def _build_lock():
         yield
     finally:
         run("SELECT pg_advisory_unlock(hashtext('kpis_build'))")
-
-
-def _build_jobs(indexes: list[shadow.Index], home: str) -> list[shadow.Job]:
-    """The full recompute as jobs, the critical path (roots and replies, facts, ticket rollup)
-    first; the tickets are split in halves by customer and the ticket rollup by day, so that
-    both connections stay busy on it."""
-    Job, halves = shadow.Job, [(k, shadow.WORKERS) for k in range(shadow.WORKERS)]
-    replies = tuple(f"replies {k}" for k, _ in halves)
-    facts = tuple(f"facts {k}" for k, _ in halves)
-    fact_inputs = ("roots", "analyze replies")
-    ticket_rollup = tuple(f"ticket rollup {k}" for k, _ in halves)
-    jobs = [
-        Job("roots", _roots_full),
-        *(
-            Job(name, partial(ticket_tables.rebuild_reply_days, full=True, part=half))
-            for name, half in zip(replies, halves, strict=True)
-        ),
-        Job("analyze replies", partial(analyze, ["kpis_ticketreplyday"]), after=replies),
-        *(
-            Job(name, partial(ticket_tables.rebuild_facts, full=True, part=half), after=fact_inputs)
-            for name, half in zip(facts, halves, strict=True)
-        ),
-        Job("analyze facts", partial(analyze, ["kpis_ticketfact", "kpis_unsolvedspan"]), after=facts),
-        *(
-            Job(name, partial(rollups.build, "kpis_ticketrollup", part=half), after=("analyze facts",))
-            for name, half in zip(ticket_rollup, halves, strict=True)
-        ),
-        Job("duration rollup", partial(rollups.build, "kpis_durationrollup"), after=("analyze facts",)),
-        Job("reply rollup", partial(rollups.build, "kpis_replyrollup"), after=("analyze replies",)),
-        Job("churn risk", partial(churn_risk_refresh, scope=False), after=("analyze facts",)),
-        # Independent of the tickets, but it would hold back a half of the facts if it started
-        # first: it fills a gap after them instead.
-        Job("stage spans", _stage_tables_full, after=facts),
-    ]
-    loaded_by = {
-        "kpis_ticketfact": facts,
-        "kpis_unsolvedspan": facts,
-        "kpis_ticketrollup": ticket_rollup,
-        "kpis_ticketreplyday": replies,
-        "kpis_ticketroot": ("roots",),
-        "kpis_stagespan": ("stage spans",),
-        "kpis_stagerollup": ("stage spans",),
-        "kpis_durationrollup": ("duration rollup",),
-        "kpis_replyrollup": ("reply rollup",),
-    }
-    for table, loaders in loaded_by.items():
-        jobs.append(Job(f"vacuum {table}", partial(shadow.vacuum, table), after=loaders, atomic=False))
-        jobs += [
-            # Not atomic: a constraint is attached after its index is committed, not while this
-            # job would hold the table against another index's job (a deadlock).
-            Job(
-                f"index {index.name}",
-                partial(shadow.build_index, index, home),
-                after=(f"vacuum {table}",),
-                atomic=False,
-            )
-            for index in indexes
-            if index.table == table
-        ]
-    return jobs
-
-
-def _roots_full() -> None:
-    ticket_tables.rebuild_roots(full=True)
-    analyze(["kpis_ticketroot"])
-
-
-def _stage_tables_full() -> None:
-    customer_tables.rebuild_stage_spans(full=True)
-    customer_tables.build_stage_rollup()
 
 
 def kpis_vacuum() -> None:

@@ -22,10 +22,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 
-from .sql import bulk_session, fetch, run
+from . import customers, rollups, tickets
+from .sql import analyze, bulk_session, fetch, run
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,76 @@ def swap(tables: list[str], home: str) -> None:
 
 def drop() -> None:
     run(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+
+def full_build_jobs(indexes: list[Index], home: str, *, churn_risk: Callable[[], object]) -> list[Job]:
+    """The full recompute as jobs, the critical path (roots and replies, facts, ticket rollup)
+    first; the tickets are split in halves by customer and the ticket rollup by day, so that
+    both connections stay busy on it."""
+    halves = [(k, WORKERS) for k in range(WORKERS)]
+    replies = tuple(f"replies {k}" for k, _ in halves)
+    facts = tuple(f"facts {k}" for k, _ in halves)
+    fact_inputs = ("roots", "analyze replies")
+    ticket_rollup = tuple(f"ticket rollup {k}" for k, _ in halves)
+    jobs = [
+        Job("roots", _roots_full),
+        *(
+            Job(name, partial(tickets.rebuild_reply_days, full=True, part=half))
+            for name, half in zip(replies, halves, strict=True)
+        ),
+        Job("analyze replies", partial(analyze, ["kpis_ticketreplyday"]), after=replies),
+        *(
+            Job(name, partial(tickets.rebuild_facts, full=True, part=half), after=fact_inputs)
+            for name, half in zip(facts, halves, strict=True)
+        ),
+        Job("analyze facts", partial(analyze, ["kpis_ticketfact", "kpis_unsolvedspan"]), after=facts),
+        *(
+            Job(name, partial(rollups.build, "kpis_ticketrollup", part=half), after=("analyze facts",))
+            for name, half in zip(ticket_rollup, halves, strict=True)
+        ),
+        Job("duration rollup", partial(rollups.build, "kpis_durationrollup"), after=("analyze facts",)),
+        Job("reply rollup", partial(rollups.build, "kpis_replyrollup"), after=("analyze replies",)),
+        Job("churn risk", churn_risk, after=("analyze facts",)),
+        # Independent of the tickets, but it would hold back a half of the facts if it started
+        # first: it fills a gap after them instead.
+        Job("stage spans", _stage_tables_full, after=facts),
+    ]
+    loaded_by = {
+        "kpis_ticketfact": facts,
+        "kpis_unsolvedspan": facts,
+        "kpis_ticketrollup": ticket_rollup,
+        "kpis_ticketreplyday": replies,
+        "kpis_ticketroot": ("roots",),
+        "kpis_stagespan": ("stage spans",),
+        "kpis_stagerollup": ("stage spans",),
+        "kpis_durationrollup": ("duration rollup",),
+        "kpis_replyrollup": ("reply rollup",),
+    }
+    for table, loaders in loaded_by.items():
+        jobs.append(Job(f"vacuum {table}", partial(vacuum, table), after=loaders, atomic=False))
+        jobs += [
+            # Not atomic: a constraint is attached after its index is committed, not while this
+            # job would hold the table against another index's job (a deadlock).
+            Job(
+                f"index {index.name}",
+                partial(build_index, index, home),
+                after=(f"vacuum {table}",),
+                atomic=False,
+            )
+            for index in indexes
+            if index.table == table
+        ]
+    return jobs
+
+
+def _roots_full() -> None:
+    tickets.rebuild_roots(full=True)
+    analyze(["kpis_ticketroot"])
+
+
+def _stage_tables_full() -> None:
+    customers.rebuild_stage_spans(full=True)
+    customers.build_stage_rollup()
 
 
 def run_jobs(jobs: list[Job], home: str, workers: int = WORKERS) -> dict[str, float]:

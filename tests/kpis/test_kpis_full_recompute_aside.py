@@ -6,7 +6,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
@@ -70,4 +70,18 @@ def test_full_recompute_aside_restarts_the_cursor_at_what_it_read(postgres):
     assert cursor.last_id == TicketEvent.objects.latest("pk").pk
     builders.status(ticket, "solved", timezone.now())
     assert kpis_catch_up().events == 1
+    assert TicketFact.objects.get(ticket_id=ticket.pk).is_solved
+
+
+def test_full_recompute_without_the_right_to_build_aside_rebuilds_in_place(postgres, monkeypatch):
+    world = World()
+    ticket = builders.ticket(customer=world.customers[0], created_at=timezone.now() - timedelta(hours=2))
+    builders.status(ticket, "solved", timezone.now())
+
+    def refused(*args, **kwargs):
+        raise ProgrammingError("permission denied for database")
+
+    monkeypatch.setattr(shadow, "create_tables", refused)
+    result = kpis_recompute()
+    assert not result.vacuumed
     assert TicketFact.objects.get(ticket_id=ticket.pk).is_solved
