@@ -364,7 +364,7 @@ def _recompute_all_aside() -> CatchUp:
         customers,
         time.monotonic() - started,
         swapping - started,
-        shadow.WORKERS,
+        shadow.workers(),
         time.monotonic() - swapping,
         ", ".join(f"{name} {seconds:.1f}s" for name, seconds in times.items()),
     )

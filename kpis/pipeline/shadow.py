@@ -3,7 +3,8 @@ in a side schema, then swapped in by one short transaction.
 
 Why this shape:
 - One INSERT … SELECT uses one core (PostgreSQL 15 does not parallelise them): the jobs below
-  run on `WORKERS` connections at once, each building tables, or a part of one, that do not
+  run on `workers()` connections at once (settings.KPI_BUILD_CONNECTIONS, default 2: one per
+  core of the database server it was tuned on), each building tables, or a part of one, that do not
   depend on each other's rows, so a run uses every core.
 - Each job commits on its own connection, which another transaction could not see in the
   live tables; in the side schema nobody else looks at them. The old tables stay live until
@@ -24,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from . import customers, rollups, tickets
@@ -32,7 +34,10 @@ from .sql import analyze, bulk_session, fetch, run
 logger = logging.getLogger(__name__)
 
 SCHEMA = "kpis_build"
-WORKERS = 2
+
+
+def workers() -> int:
+    return max(1, int(getattr(settings, "KPI_BUILD_CONNECTIONS", 2)))
 
 
 @dataclass
@@ -112,28 +117,28 @@ def drop() -> None:
 
 def full_build_jobs(indexes: list[Index], home: str, *, churn_risk: Callable[[], object]) -> list[Job]:
     """The full recompute as jobs, the critical path (roots and replies, facts, ticket rollup)
-    first; the tickets are split in halves by customer and the ticket rollup by day, so that
+    first; the tickets are split in parts by customer and the ticket rollup by day, so that
     both connections stay busy on it."""
-    halves = [(k, WORKERS) for k in range(WORKERS)]
-    replies = tuple(f"replies {k}" for k, _ in halves)
-    facts = tuple(f"facts {k}" for k, _ in halves)
+    parts = [(k, workers()) for k in range(workers())]
+    replies = tuple(f"replies {k}" for k, _ in parts)
+    facts = tuple(f"facts {k}" for k, _ in parts)
     fact_inputs = ("roots", "analyze replies")
-    ticket_rollup = tuple(f"ticket rollup {k}" for k, _ in halves)
+    ticket_rollup = tuple(f"ticket rollup {k}" for k, _ in parts)
     jobs = [
         Job("roots", _roots_full),
         *(
-            Job(name, partial(tickets.rebuild_reply_days, full=True, part=half))
-            for name, half in zip(replies, halves, strict=True)
+            Job(name, partial(tickets.rebuild_reply_days, full=True, part=part))
+            for name, part in zip(replies, parts, strict=True)
         ),
         Job("analyze replies", partial(analyze, ["kpis_ticketreplyday"]), after=replies),
         *(
-            Job(name, partial(tickets.rebuild_facts, full=True, part=half), after=fact_inputs)
-            for name, half in zip(facts, halves, strict=True)
+            Job(name, partial(tickets.rebuild_facts, full=True, part=part), after=fact_inputs)
+            for name, part in zip(facts, parts, strict=True)
         ),
         Job("analyze facts", partial(analyze, ["kpis_ticketfact", "kpis_unsolvedspan"]), after=facts),
         *(
-            Job(name, partial(rollups.build, "kpis_ticketrollup", part=half), after=("analyze facts",))
-            for name, half in zip(ticket_rollup, halves, strict=True)
+            Job(name, partial(rollups.build, "kpis_ticketrollup", part=part), after=("analyze facts",))
+            for name, part in zip(ticket_rollup, parts, strict=True)
         ),
         Job("duration rollup", partial(rollups.build, "kpis_durationrollup"), after=("analyze facts",)),
         Job("reply rollup", partial(rollups.build, "kpis_replyrollup"), after=("analyze replies",)),
@@ -180,15 +185,15 @@ def _stage_tables_full() -> None:
     customers.build_stage_rollup()
 
 
-def run_jobs(jobs: list[Job], home: str, workers: int = WORKERS) -> dict[str, float]:
-    """Run the jobs on `workers` connections, each as soon as the jobs it comes after are done,
+def run_jobs(jobs: list[Job], home: str) -> dict[str, float]:
+    """Run the jobs on workers() connections, each as soon as the jobs it comes after are done,
     the earlier in the list first; returns each job's seconds."""
-    pending, running, done, times = list(jobs), {}, set(), {}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpis-build") as pool:
+    pending, running, done, times, count = list(jobs), {}, set(), {}, workers()
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="kpis-build") as pool:
         try:
             while pending or running:
                 ready = [job for job in pending if set(job.after) <= done]
-                for job in ready[: workers - len(running)]:
+                for job in ready[: count - len(running)]:
                     pending.remove(job)
                     running[pool.submit(_run_job, job, home)] = job
                 if not running:
