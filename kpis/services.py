@@ -350,7 +350,7 @@ def _recompute_all_aside() -> CatchUp:
                 cursors = _lock_cursors()
                 for stream, point in restart.items():
                     _set_restart(cursors[stream], point)
-                shadow.swap(DERIVED_TABLES, home)
+                shadow.swap(DERIVED_TABLES, home, indexes)
                 _bump_version()
         except BaseException:
             shadow.drop()

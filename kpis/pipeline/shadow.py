@@ -1,24 +1,23 @@
-"""A full recompute on PostgreSQL: every derived table built anew on two connections at once,
-in a side schema, then swapped in by one short transaction.
+"""A full recompute on PostgreSQL: every derived table built anew on several connections at
+once (two by default), in a side schema, then swapped in by one short transaction.
 
 Why this shape:
 - One INSERT … SELECT uses one core (PostgreSQL 15 does not parallelise them): the jobs below
   run on `workers()` connections at once (settings.KPI_BUILD_CONNECTIONS, default 2: one per
-  core of the database server it was tuned on), each building tables, or a part of one, that do not
-  depend on each other's rows, so a run uses every core.
+  core of the database server it was tuned on), each building tables, or a part of one, that
+  do not depend on each other's rows, so a run uses every core.
 - Each job commits on its own connection, which another transaction could not see in the
   live tables; in the side schema nobody else looks at them. The old tables stay live until
   the swap, so the dashboard and the incremental path keep reading and updating them during
   the run instead of waiting on a TRUNCATE's lock for the whole of it.
 - The tables get their indexes only after their rows are in (cheaper than row by row), each
-  index a job of its own so that they are built two at a time, and the indexes keep their
+  index a job of its own so that they are built side by side, and the indexes keep their
   names: after the swap the schema is exactly what the migrations made.
 
 Each job's session puts the side schema first on its search_path: the pipeline's statements
 name the tables unqualified, so they write and read the new tables and still read the raw ones.
 """
 
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -30,8 +29,6 @@ from django.db import connection, transaction
 
 from . import customers, rollups, tickets
 from .sql import analyze, bulk_session, fetch, run
-
-logger = logging.getLogger(__name__)
 
 SCHEMA = "kpis_build"
 
@@ -90,11 +87,6 @@ def build_index(index: Index, home: str) -> None:
     if old not in index.definition:
         raise RuntimeError(f"Unexpected index definition: {index.definition}")
     run(index.definition.replace(old, f" ON {SCHEMA}.{index.table} ", 1))
-    if index.constraint:
-        run(
-            f"ALTER TABLE {SCHEMA}.{index.table} ADD CONSTRAINT {index.name}"
-            f" {index.constraint} USING INDEX {index.name}"
-        )
 
 
 def vacuum(table: str) -> None:
@@ -103,8 +95,19 @@ def vacuum(table: str) -> None:
     run(f"VACUUM (ANALYZE) {SCHEMA}.{table}")
 
 
-def swap(tables: list[str], home: str) -> None:
-    """Replace the live tables by the new ones (in the caller's transaction: all at once)."""
+def swap(tables: list[str], home: str, indexes: list[Index]) -> None:
+    """Replace the live tables by the new ones (in the caller's transaction: all at once).
+
+    The primary keys and unique constraints are attached to their indexes here, not when each
+    index is built: that takes the table from the jobs still reading it (the facts read the
+    roots for 20 s), and a build connection would wait for them doing nothing.
+    """
+    for index in indexes:
+        if index.constraint:
+            run(
+                f"ALTER TABLE {SCHEMA}.{index.table} ADD CONSTRAINT {index.name}"
+                f" {index.constraint} USING INDEX {index.name}"
+            )
     for table in tables:
         run(f"DROP TABLE {home}.{table}")
         run(f"ALTER TABLE {SCHEMA}.{table} SET SCHEMA {home}")
@@ -161,8 +164,6 @@ def full_build_jobs(indexes: list[Index], home: str, *, churn_risk: Callable[[],
     for table, loaders in loaded_by.items():
         jobs.append(Job(f"vacuum {table}", partial(vacuum, table), after=loaders, atomic=False))
         jobs += [
-            # Not atomic: a constraint is attached after its index is committed, not while this
-            # job would hold the table against another index's job (a deadlock).
             Job(
                 f"index {index.name}",
                 partial(build_index, index, home),
