@@ -32,7 +32,17 @@ from .pipeline import customers as customer_tables
 from .pipeline import rollups, shadow
 from .pipeline import tickets as ticket_tables
 from .pipeline.calendar import ensure_calendar
-from .pipeline.sql import SCOPE, analyze, batched, bulk_session, empty, empty_counting, fetch, run
+from .pipeline.sql import (
+    SCOPE,
+    analyze,
+    batched,
+    bulk_session,
+    empty,
+    empty_counting,
+    fetch,
+    own_plans,
+    run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +220,11 @@ def _recompute_in_transaction(*, date_from: date | None, date_to: date | None) -
     _bump_version()
     if date_from is None and date_to is None:
         return _recompute_all()
+    with own_plans():
+        return _recompute_range(date_from, date_to)
+
+
+def _recompute_range(date_from: date | None, date_to: date | None) -> CatchUp:
     lo = us(day_start(date_from)) if date_from else None
     hi = us(day_start(date_to + timedelta(days=1))) if date_to else None
     ticket_tables.scope_clear()

@@ -17,6 +17,32 @@ CUSTOMER_SCOPE = "(SELECT customer_id FROM kpis_workcustomer)"
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+# In a connection's set of prepared names: deallocate them all before preparing the next one.
+_STALE = ""
+
+
+@contextmanager
+def own_plans():
+    """The statements prepared inside are planned for this run only, and forgotten after it.
+
+    A prepared statement without parameters keeps the plan of its first run. One made for the
+    thousands of tickets of a ranged recompute (hash joins over whole tables) would slow down
+    every one-ticket catch-up after it on the connection (a worker runs both), and one made for
+    a single ticket would make the ranged recompute crawl through nested loops.
+    """
+    _forget_prepared()
+    try:
+        yield
+    finally:
+        _forget_prepared()
+
+
+def _forget_prepared() -> None:
+    # Only marked here: the transaction may be broken; the next PREPARE deallocates first.
+    if is_postgres() and connection.connection is not None and _prepared.get(connection.connection):
+        _prepared[connection.connection] = {_STALE}
+
+
 # Statements held back by `batched()` on this thread, sent together by the next fetch or its end.
 _batch = threading.local()
 
@@ -72,6 +98,9 @@ def _flush(last: str = "", params: list | tuple = ()) -> list[tuple]:
 
 def _prepared_name(cursor, sql: str) -> str:
     names = _prepared.setdefault(connection.connection, set())
+    if _STALE in names:
+        cursor.execute("DEALLOCATE ALL")
+        names.clear()
     name = "kpis_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
     if name not in names:
         cursor.execute(f"PREPARE {name} AS {sql}")
