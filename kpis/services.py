@@ -2,16 +2,21 @@
 
 Every entry point locks the cursor rows first (SELECT … FOR UPDATE; SQLite serialises writers
 anyway), so two workers running at once do the work once and the second finds nothing new.
+The full recompute on PostgreSQL builds its tables aside first (kpis.pipeline.shadow) and
+takes the cursor lock only to swap them in; one full build runs at a time (an advisory lock).
 All of them are idempotent: running one again recomputes the same rows to the same values.
 """
 
+import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import AuditEntry
@@ -21,13 +26,23 @@ from lifecycle.models import StageChange
 from lifecycle.services import customers_set_churn_risk
 from tickets.models import TicketEvent
 
-from .dialect import day_start, us
-from .models import CustomerRisk, KpiCursor, KpiVersion
+from .dialect import day_start, is_postgres, us
+from .models import CustomerRisk, KpiCursor
 from .pipeline import customers as customer_tables
-from .pipeline import rollups
+from .pipeline import rollups, shadow
 from .pipeline import tickets as ticket_tables
 from .pipeline.calendar import ensure_calendar
-from .pipeline.sql import SCOPE, analyze, bulk_session, empty, fetch, run
+from .pipeline.sql import (
+    SCOPE,
+    analyze,
+    batched,
+    bulk_session,
+    empty,
+    empty_counting,
+    fetch,
+    own_plans,
+    run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +63,8 @@ class CatchUp:
     stage_changes: int = 0
     tickets: int = 0
     customers: int = 0
+    # A full recompute built aside leaves its tables vacuumed (kpis_vacuum has nothing to do).
+    vacuumed: bool = False
 
 
 def _lock_cursors() -> dict[str, KpiCursor]:
@@ -59,16 +76,16 @@ def _lock_cursors() -> dict[str, KpiCursor]:
     return cursors
 
 
-def _new_ids(cursor: KpiCursor, model) -> list[int]:
-    """Ids past the cursor (one batch) and remembered gaps that have appeared since."""
-    ids = list(
-        model.objects.filter(pk__gt=cursor.last_id).order_by("pk").values_list("pk", flat=True)[:BATCH]
-    )
+def _new_rows(cursor: KpiCursor, model, fields: tuple[str, ...] = ()) -> list[tuple]:
+    """Rows (id, *fields) past the cursor (one batch) and of remembered gaps that have appeared
+    since; moves the cursor on (_save_cursor stores it)."""
+    rows = list(model.objects.filter(pk__gt=cursor.last_id).order_by("pk").values_list("pk", *fields)[:BATCH])
+    ids = [row[0] for row in rows]
     gaps = {int(k): v for k, v in (cursor.gaps or {}).items()}
-    found = list(model.objects.filter(pk__in=list(gaps)).values_list("pk", flat=True)) if gaps else []
+    found = list(model.objects.filter(pk__in=list(gaps)).values_list("pk", *fields)) if gaps else []
     now = timezone.now()
-    for pk in found:
-        gaps.pop(pk, None)
+    for row in found:
+        gaps.pop(row[0], None)
     if ids:
         present = set(ids)
         stamp = now.isoformat()
@@ -82,38 +99,56 @@ def _new_ids(cursor: KpiCursor, model) -> list[int]:
     live = sorted((pk for pk, at in gaps.items() if datetime.fromisoformat(at) > cutoff), reverse=True)
     cursor.gaps = {str(pk): gaps[pk] for pk in live[:MAX_GAPS]}
     cursor.updated_at = now
-    cursor.save()
-    return ids + found
+    return rows + found
+
+
+def _save_cursor(cursor: KpiCursor) -> None:
+    """cursor.save() as one statement that batched() can send with the others."""
+    field = KpiCursor._meta.get_field
+    run(
+        "UPDATE kpis_kpicursor SET last_id = %s, gaps = %s, updated_at = %s WHERE stream = %s",
+        [
+            cursor.last_id,
+            field("gaps").get_db_prep_save(cursor.gaps, connection),
+            field("updated_at").get_db_prep_save(cursor.updated_at, connection),
+            cursor.stream,
+        ],
+    )
 
 
 @transaction.atomic
 def kpis_catch_up() -> CatchUp:
     """Process the ticket events and stage changes recorded since the cursors (one batch each)."""
     cursors = _lock_cursors()
-    result = CatchUp()
-    event_ids = _new_ids(cursors[TICKET_STREAM], TicketEvent)
-    change_ids = _new_ids(cursors[STAGE_STREAM], StageChange)
-    result.events, result.stage_changes = len(event_ids), len(change_ids)
-    if event_ids:
-        result.tickets = _refresh_tickets(event_ids)
-    if change_ids:
-        customer_tables.scope_clear()
-        for chunk in _chunks(change_ids):
-            marks = ",".join(["%s"] * len(chunk))
-            customer_tables.scope_add(
-                f"SELECT customer_id AS id FROM lifecycle_stagechange WHERE id IN ({marks})",
-                chunk,
-            )
-        result.customers = _rebuild_customer_scope()
-    if event_ids or change_ids:
-        _bump_version()
+    events = _new_rows(cursors[TICKET_STREAM], TicketEvent, ("ticket_id", "kind", "after"))
+    changes = _new_rows(cursors[STAGE_STREAM], StageChange)
+    result = CatchUp(events=len(events), stage_changes=len(changes))
+    # Every write up to the first read goes to the database in one round trip (see batched()).
+    with batched():
+        for cursor in cursors.values():
+            _save_cursor(cursor)
+        if events or changes:
+            _bump_version()
+        if events:
+            result.tickets = _refresh_tickets(events)
+        if changes:
+            customer_tables.scope_clear()
+            for chunk in _chunks([pk for (pk,) in changes]):
+                marks = ",".join(["%s"] * len(chunk))
+                customer_tables.scope_add(
+                    f"SELECT customer_id AS id FROM lifecycle_stagechange WHERE id IN ({marks})",
+                    chunk,
+                )
+            result.customers = _rebuild_customer_scope()
     return result
 
 
 def _bump_version() -> None:
     """The KPI tables change in this transaction: figures cached for the old version are stale."""
-    if not KpiVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        KpiVersion.objects.create(pk=1, version=1)
+    run(
+        "INSERT INTO kpis_kpiversion (id, version) VALUES (1, 1)"
+        " ON CONFLICT (id) DO UPDATE SET version = kpis_kpiversion.version + 1"
+    )
 
 
 def _chunks(ids: list[int], size: int = 500):
@@ -125,19 +160,17 @@ def _chunks(ids: list[int], size: int = 500):
 COUNTING_EVENTS = {TicketEvent.Kind.CREATED, TicketEvent.Kind.MERGED, TicketEvent.Kind.SPAM}
 
 
-def _refresh_tickets(event_ids: list[int]) -> int:
+def _refresh_tickets(events: list[tuple]) -> int:
+    """Rebuild the tickets of `events` (id, ticket_id, kind, after) and what depends on them."""
     tickets, whole_customers, merges = set(), set(), False
-    for chunk in _chunks(event_ids, 5_000):
-        for ticket_id, kind, after in TicketEvent.objects.filter(pk__in=chunk).values_list(
-            "ticket_id", "kind", "after"
-        ):
-            tickets.add(ticket_id)
-            if kind in COUNTING_EVENTS:
-                whole_customers.add(ticket_id)
-            if kind == TicketEvent.Kind.MERGED and isinstance(after, int):
-                tickets.add(after)
-                whole_customers.add(after)
-                merges = True
+    for _, ticket_id, kind, after in events:
+        tickets.add(ticket_id)
+        if kind in COUNTING_EVENTS:
+            whole_customers.add(ticket_id)
+        if kind == TicketEvent.Kind.MERGED and isinstance(after, int):
+            tickets.add(after)
+            whole_customers.add(after)
+            merges = True
     ticket_tables.scope_clear()
     ticket_tables.scope_add_ids(tickets)
     return _rebuild_scope(merges=merges, customers_of=whole_customers)
@@ -146,33 +179,52 @@ def _refresh_tickets(event_ids: list[int]) -> int:
 def _rebuild_scope(*, merges: bool = True, customers_of: set[int] | None = None) -> int:
     """Rebuild the tickets in the scope and what depends on them; empties the scope."""
     ensure_calendar()
-    ticket_tables.scope_expand(merges=merges, customers_of=customers_of)
-    ticket_tables.rebuild_roots(full=False, merges=merges)
-    rollups.subtract_scope()
-    ticket_tables.rebuild_reply_days(full=False)
-    ticket_tables.rebuild_facts(full=False)
-    rollups.add_scope()
-    churn_risk_refresh(scope=True)
-    return run("DELETE FROM kpis_workticket")
+    with batched():
+        ticket_tables.scope_expand(merges=merges, customers_of=customers_of)
+        ticket_tables.rebuild_roots(full=False, merges=merges)
+        rollups.subtract_scope()
+        ticket_tables.rebuild_reply_days(full=False)
+        ticket_tables.rebuild_facts(full=False)
+        rollups.add_scope()
+        churn_risk_refresh(scope=True)
+        return empty_counting("kpis_workticket")
 
 
 def _rebuild_customer_scope() -> int:
     ensure_calendar()
-    customer_tables.subtract_scope()
-    customer_tables.rebuild_stage_spans(full=False)
-    customer_tables.add_scope()
-    return run("DELETE FROM kpis_workcustomer")
+    with batched():
+        customer_tables.subtract_scope()
+        customer_tables.rebuild_stage_spans(full=False)
+        customer_tables.add_scope()
+        return empty_counting("kpis_workcustomer")
+
+
+def kpis_recompute(*, date_from: date | None = None, date_to: date | None = None) -> CatchUp:
+    """Rebuild from the raw rows: everything, or the tickets created or changed in [from, to]."""
+    if date_from is None and date_to is None and _can_build_aside():
+        return _recompute_all_aside()
+    return _recompute_in_transaction(date_from=date_from, date_to=date_to)
+
+
+def _can_build_aside() -> bool:
+    """Whether the full recompute can build on other connections (kpis.pipeline.shadow): on
+    PostgreSQL, and not inside a caller's transaction, whose rows the others would not see."""
+    return is_postgres() and not connection.in_atomic_block
 
 
 @transaction.atomic
-def kpis_recompute(*, date_from: date | None = None, date_to: date | None = None) -> CatchUp:
-    """Rebuild from the raw rows: everything, or the tickets created or changed in [from, to]."""
+def _recompute_in_transaction(*, date_from: date | None, date_to: date | None) -> CatchUp:
     cursors = _lock_cursors()
     for stream, model in STREAMS.items():
         _restart_cursor(cursors[stream], model)
     _bump_version()
     if date_from is None and date_to is None:
         return _recompute_all()
+    with own_plans():
+        return _recompute_range(date_from, date_to)
+
+
+def _recompute_range(date_from: date | None, date_to: date | None) -> CatchUp:
     lo = us(day_start(date_from)) if date_from else None
     hi = us(day_start(date_to + timedelta(days=1))) if date_to else None
     ticket_tables.scope_clear()
@@ -207,11 +259,20 @@ def _range_sql(column: str, lo: int | None, hi: int | None) -> tuple[str, list]:
 
 def _restart_cursor(cursor: KpiCursor, model) -> None:
     """Everything up to the newest id is about to be recomputed; remember recent gaps."""
+    _set_restart(cursor, _restart_point(model))
+
+
+def _restart_point(model) -> tuple[int, dict[str, str]]:
+    """The newest id committed now, and the recent ids below it not committed yet (gaps)."""
     last = model.objects.aggregate(m=Max("pk"))["m"] or 0
     recent = set(model.objects.filter(pk__gt=last - 10_000).values_list("pk", flat=True))
     stamp = timezone.now().isoformat()
     gaps = {str(pk): stamp for pk in range(max(1, last - 10_000), last) if pk not in recent}
-    cursor.last_id, cursor.gaps = last, dict(list(gaps.items())[-MAX_GAPS:])
+    return last, dict(list(gaps.items())[-MAX_GAPS:])
+
+
+def _set_restart(cursor: KpiCursor, point: tuple[int, dict[str, str]]) -> None:
+    cursor.last_id, cursor.gaps = point
     cursor.updated_at = cursor.recomputed_at = timezone.now()
     cursor.save()
 
@@ -279,14 +340,66 @@ def _recompute_all() -> CatchUp:
     return CatchUp(tickets=tickets, customers=customers)
 
 
+def _recompute_all_aside() -> CatchUp:
+    """The full recompute built in a side schema on two connections, swapped in at the end.
+
+    The cursors restart where the committed rows ended before the build began: every job
+    reads at least those rows, and whatever is committed later (a catch-up may process it
+    into the old tables meanwhile) is processed again, into the new tables, after the swap.
+    """
+    started = time.monotonic()
+    home = shadow.home_schema()
+    with _build_lock():
+        restart = {stream: _restart_point(model) for stream, model in STREAMS.items()}
+        indexes = shadow.indexes(DERIVED_TABLES)
+        try:
+            shadow.create_tables(DERIVED_TABLES, home)
+        except DatabaseError as exc:  # such as no right to create a schema
+            logger.warning("KPI full recompute: cannot build aside (%s); rebuilding in place", exc)
+            return _recompute_in_transaction(date_from=None, date_to=None)
+        try:
+            jobs = shadow.full_build_jobs(indexes, home, churn_risk=partial(churn_risk_refresh, scope=False))
+            times = shadow.run_jobs(jobs, home)
+            swapping = time.monotonic()
+            with transaction.atomic():
+                cursors = _lock_cursors()
+                for stream, point in restart.items():
+                    _set_restart(cursors[stream], point)
+                shadow.swap(DERIVED_TABLES, home, indexes)
+                _bump_version()
+        except BaseException:
+            shadow.drop()
+            raise
+    ((tickets,),) = fetch("SELECT COUNT(*) FROM tickets_ticket")
+    ((customers,),) = fetch("SELECT COUNT(DISTINCT customer_id) FROM lifecycle_stagechange")
+    logger.info(
+        "KPI full recompute: %s tickets, %s customers in %.1fs (built in %.1fs on %s connections,"
+        " swapped in %.2fs; jobs: %s)",
+        tickets,
+        customers,
+        time.monotonic() - started,
+        swapping - started,
+        shadow.workers(),
+        time.monotonic() - swapping,
+        ", ".join(f"{name} {seconds:.1f}s" for name, seconds in times.items()),
+    )
+    return CatchUp(tickets=tickets, customers=customers, vacuumed=True)
+
+
+@contextmanager
+def _build_lock():
+    """One full build at a time (they share the side schema); a second waits for the first."""
+    run("SELECT pg_advisory_lock(hashtext('kpis_build'))")
+    try:
+        yield
+    finally:
+        run("SELECT pg_advisory_unlock(hashtext('kpis_build'))")
+
+
 def kpis_vacuum() -> None:
     """After a full recompute (outside its transaction): mark the new rows all-visible, so that
     the dashboard's index-only scans need not visit the tables (PostgreSQL; autovacuum would
     get there later)."""
-    from django.db import connection
-
-    from .dialect import is_postgres
-
     if is_postgres() and not connection.in_atomic_block:
         run(f"VACUUM (ANALYZE) {', '.join(DERIVED_TABLES)}")
 
@@ -313,31 +426,39 @@ def churn_risk_refresh(*, scope: bool) -> int:
         if scope
         else "1 = 1"
     )
-    sql = (
+    counts = (
         "SELECT customer_id,"
-        " SUM(CASE WHEN rating_score <= 2 AND rating_us >= %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN repeat_contact AND created_us >= %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN reopened AND solved_us >= %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN solved_us >= %s AND solved_us - created_us > %s THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN type = 'complaint' AND created_us >= %s THEN 1 ELSE 0 END)"
+        " SUM(CASE WHEN rating_score <= 2 AND rating_us >= %s THEN 1 ELSE 0 END) AS low_ratings,"
+        " SUM(CASE WHEN repeat_contact AND created_us >= %s THEN 1 ELSE 0 END) AS repeats,"
+        " SUM(CASE WHEN reopened AND solved_us >= %s THEN 1 ELSE 0 END) AS reopened,"
+        " SUM(CASE WHEN solved_us >= %s AND solved_us - created_us > %s THEN 1 ELSE 0 END) AS slow,"
+        " SUM(CASE WHEN type = 'complaint' AND created_us >= %s THEN 1 ELSE 0 END) AS complaints"
         f" FROM kpis_ticketfact WHERE NOT is_merged AND {where} GROUP BY customer_id"
     )
     slow = int(LONG_RESOLUTION.total_seconds()) * 1_000_000
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [since, since, since, since, slow, since])
-        counts = cursor.fetchall()
-    scores = {row[0]: _score(row[1:]) for row in counts}
-    known = CustomerRisk.objects.filter(customer_id__in=list(scores)) if scope else CustomerRisk.objects.all()
-    previous = {r.customer_id: (r.score, r.reasons) for r in known}
-    if not scope:
+    # The stored scores come with the counts (one round trip for the incremental run).
+    rows = fetch(
+        "SELECT c.customer_id, c.low_ratings, c.repeats, c.reopened, c.slow, c.complaints, r.score, r.reasons"
+        f" FROM ({counts}) c LEFT JOIN kpis_customerrisk r ON r.customer_id = c.customer_id",
+        [since, since, since, since, slow, since],
+    )
+    scores = {row[0]: _score(row[1:6]) for row in rows}
+    if scope:
+        previous = {row[0]: (row[6], _json(row[7])) for row in rows if row[6] is not None}
+    else:
+        previous = {r.customer_id: (r.score, r.reasons) for r in CustomerRisk.objects.all()}
         # Customers with no signal left at all go back to zero.
         for customer_id in previous:
             scores.setdefault(customer_id, (0.0, []))
     changed = {pk: v for pk, v in scores.items() if previous.get(pk, (0.0, [])) != v}
-    _store_risk(changed)
+    if changed:
+        _store_risk(changed)
     return len(changed)
+
+
+def _json(value):
+    """A JSON column read with a raw cursor: text on both backends (Django decodes in fields)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _score(counts) -> tuple[float, list[str]]:

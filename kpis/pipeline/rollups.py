@@ -24,7 +24,7 @@ What each ticket measure counts (`live` = not merged into another ticket):
 from ..dialect import is_postgres
 from ..models import SLICE, TicketRollup
 from .sql import in_scope, run
-from .tickets import FRT_BOUNDS, frt_bucket_cases
+from .tickets import FRT_BOUNDS, Part, frt_bucket_cases
 
 # (column, value meaning "none", value meaning "all"), in the order of the grouping bits.
 DIMENSIONS = (
@@ -47,15 +47,18 @@ def _fact_dims(alias: str = "f") -> str:
     return ", ".join(f"{alias}.{column}" for column, _, _ in DIMENSIONS)
 
 
-def _branch(day: str, source: str, measures: dict[str, str], names) -> str:
+def _branch(day: str, source: str, measures: dict[str, str], names, part: Part = None) -> str:
     values = ", ".join(f"{measures.get(name, '0')} AS {name}" for name in names)
     # OFFSET 0 keeps PostgreSQL from inlining the measures into every slice's aggregate: each
     # is computed once per row, not once per row and slice.
     fence = " OFFSET 0" if is_postgres() else ""
+    if part is not None:
+        # Rollup rows of different days never add up: part k of n takes the days k modulo n.
+        source += f" AND mod({day} - DATE '2000-01-01', {part[1]}) = {part[0]}"
     return f"SELECT {day} AS day, {_fact_dims()}, {values} {source}{fence}"
 
 
-def _ticket_branches(full: bool) -> list[tuple[str, list[str]]]:
+def _ticket_branches(full: bool, part: Part = None) -> list[tuple[str, list[str]]]:
     """The contributions of the scope's facts and spans, as (SELECT, measures it sets)."""
     facts = f"FROM kpis_ticketfact f WHERE {in_scope('f.ticket_id', full)}"
     live_in = "NOT f.is_merged AND f.inbound"
@@ -90,12 +93,12 @@ def _ticket_branches(full: bool) -> list[tuple[str, list[str]]]:
         f" WHERE {in_scope('s.ticket_id', full)}"
     )
     return [
-        (_branch("f.created_day", facts, created, created), list(created)),
-        (_branch("f.solved_day", f"{facts} AND f.resolution_us IS NOT NULL", solved, solved), list(solved)),
+        (_branch("f.created_day", facts, created, created, part), list(created)),
         (
-            _branch("f.rating_day", f"{facts} AND {rated_only}", rated, rated),
-            list(rated),
+            _branch("f.solved_day", f"{facts} AND f.resolution_us IS NOT NULL", solved, solved, part),
+            list(solved),
         ),
+        (_branch("f.rating_day", f"{facts} AND {rated_only}", rated, rated, part), list(rated)),
         # A span that starts and ends on the same day adds nothing.
         (
             _branch(
@@ -103,6 +106,7 @@ def _ticket_branches(full: bool) -> list[tuple[str, list[str]]]:
                 f"{spans} AND (s.end_day IS NULL OR s.end_day > s.start_day)",
                 {"backlog_delta": "1"},
                 ["backlog_delta"],
+                part,
             ),
             ["backlog_delta"],
         ),
@@ -112,6 +116,7 @@ def _ticket_branches(full: bool) -> list[tuple[str, list[str]]]:
                 f"{spans} AND s.end_day > s.start_day",
                 {"backlog_delta": "-1"},
                 ["backlog_delta"],
+                part,
             ),
             ["backlog_delta"],
         ),
@@ -154,10 +159,10 @@ def _sliced(source: str, measures: list[str], masks: list[int], sign: str = "", 
     )
 
 
-def _ticket_sums(full: bool, sign: str = "") -> str:
-    """The ticket rollup rows the scope contributes."""
+def _ticket_sums(full: bool, sign: str = "", part: Part = None) -> str:
+    """The ticket rollup rows the scope contributes (of the days of `part`, PostgreSQL)."""
     parts = []
-    for select, measures in _ticket_branches(full):
+    for select, measures in _ticket_branches(full, part):
         values = ", ".join(f"{f'p.{m}' if m in measures else '0'} AS {m}" for m in TICKET_MEASURES)
         sliced = _sliced(select, measures, SLICES, sign)
         parts.append(f"SELECT p.grouping, p.day, {_key('p')}, {values} FROM ({sliced}) p")
@@ -204,8 +209,15 @@ TABLES = [table for table, *_ in ROLLUPS]
 
 def build_all() -> None:
     """Fill the (empty) rollups from every row of the per-ticket tables."""
-    for table, rows, key, measures in ROLLUPS:
-        run(f"INSERT INTO {table} ({', '.join([*key, *measures])}) {rows(True)}")
+    for table, *_ in ROLLUPS:
+        build(table)
+
+
+def build(table: str, part: Part = None) -> None:
+    """Fill one (empty) rollup; `part` (ticket rollup, PostgreSQL): only the days k modulo n."""
+    rows, key, measures = next(r[1:] for r in ROLLUPS if r[0] == table)
+    select = _ticket_sums(True, part=part) if part is not None else rows(True)
+    run(f"INSERT INTO {table} ({', '.join([*key, *measures])}) {select}")
 
 
 def subtract_scope() -> None:

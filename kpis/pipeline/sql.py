@@ -1,7 +1,9 @@
 """Running the pipeline's statements, and what a bulk load does differently on PostgreSQL."""
 
 import hashlib
+import threading
 import weakref
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -15,22 +17,90 @@ CUSTOMER_SCOPE = "(SELECT customer_id FROM kpis_workcustomer)"
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def run(sql: str, params: list | tuple = (), *, prepare: bool = False) -> int:
+# In a connection's set of prepared names: deallocate them all before preparing the next one.
+_STALE = ""
+
+
+@contextmanager
+def own_plans():
+    """The statements prepared inside are planned for this run only, and forgotten after it.
+
+    A prepared statement without parameters keeps the plan of its first run. One made for the
+    thousands of tickets of a ranged recompute (hash joins over whole tables) would slow down
+    every one-ticket catch-up after it on the connection (a worker runs both), and one made for
+    a single ticket would make the ranged recompute crawl through nested loops.
+    """
+    _forget_prepared()
+    try:
+        yield
+    finally:
+        _forget_prepared()
+
+
+def _forget_prepared() -> None:
+    # Only marked here: the transaction may be broken; the next PREPARE deallocates first.
+    if is_postgres() and connection.connection is not None and _prepared.get(connection.connection):
+        _prepared[connection.connection] = {_STALE}
+
+
+# Statements held back by `batched()` on this thread, sent together by the next fetch or its end.
+_batch = threading.local()
+
+
+def run(sql: str, params: list | tuple = (), *, prepare: bool = False) -> int | None:
     """Execute one statement; `prepare` plans it once per connection (PostgreSQL).
 
     The incremental run repeats a few long statements over a small scope: planning them took
-    longer than running them.
+    longer than running them. Inside `batched()` the statement is held back (its row count is
+    then None).
     """
     with connection.cursor() as cursor:
         if prepare and is_postgres() and not params:
-            cursor.execute(f"EXECUTE {_prepared_name(cursor, sql)}")
-        else:
-            cursor.execute(sql, list(params))
+            sql, params = f"EXECUTE {_prepared_name(cursor, sql)}", ()
+        pending = getattr(_batch, "statements", None)
+        if pending is not None:
+            pending.append(cursor.mogrify(sql, list(params)).decode())
+            return None
+        cursor.execute(sql, list(params))
         return cursor.rowcount
+
+
+@contextmanager
+def batched():
+    """Send the statements run() is given as one round trip (PostgreSQL, which takes several
+    statements in one query string): with the next fetch() or at the end of the block.
+
+    One ticket's update is about twenty short statements whose round trips, each a chance to
+    wait for a busy core, cost more than the statements; nothing in between may read their
+    results (fetch() sends them first). Elsewhere the statements run one by one, as they come.
+    """
+    if not is_postgres() or getattr(_batch, "statements", None) is not None:
+        yield
+        return
+    _batch.statements = []
+    try:
+        yield
+        _flush()
+    finally:
+        _batch.statements = None
+
+
+def _flush(last: str = "", params: list | tuple = ()) -> list[tuple]:
+    """Send the held-back statements, then `last` (whose rows are returned)."""
+    statements, _batch.statements = _batch.statements, []
+    with connection.cursor() as cursor:
+        if last:
+            statements.append(cursor.mogrify(last, list(params)).decode())
+        if statements:
+            cursor.execute(";\n".join(statements))
+        return cursor.fetchall() if last else []
 
 
 def _prepared_name(cursor, sql: str) -> str:
     names = _prepared.setdefault(connection.connection, set())
+    if _STALE in names:
+        cursor.execute("DEALLOCATE ALL")
+        names.clear()
     name = "kpis_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
     if name not in names:
         cursor.execute(f"PREPARE {name} AS {sql}")
@@ -39,9 +109,18 @@ def _prepared_name(cursor, sql: str) -> str:
 
 
 def fetch(sql: str, params: list | tuple = ()) -> list[tuple]:
+    if getattr(_batch, "statements", None) is not None:
+        return _flush(sql, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.fetchall()
+
+
+def empty_counting(table: str) -> int:
+    """Delete every row of a work table; how many there were (inside batched() too)."""
+    if is_postgres():
+        return fetch(f"WITH gone AS (DELETE FROM {table} RETURNING 1) SELECT COUNT(*) FROM gone")[0][0]
+    return run(f"DELETE FROM {table}")
 
 
 def in_scope(column: str, full: bool) -> str:

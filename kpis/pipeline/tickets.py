@@ -20,6 +20,15 @@ MAX_MERGE_DEPTH = 32
 FRT_BOUNDS = (0, 15 * 60, 3600, 4 * 3600, 86400)
 
 
+Part = tuple[int, int] | None
+
+
+def _of_part(part: Part, customer_column: str = "t.customer_id") -> str:
+    """The tickets of part k of n (by customer: a customer's tickets depend on each other;
+    PostgreSQL, `mod` rather than `%`, which the driver would read as a placeholder)."""
+    return "1 = 1" if part is None else f"mod({customer_column}, {part[1]}) = {part[0]}"
+
+
 def repeat_window_us() -> int:
     return int(timedelta(days=getattr(settings, "KPI_REPEAT_CONTACT_DAYS", 7)).total_seconds()) * 1_000_000
 
@@ -41,9 +50,11 @@ def scope_add(select_ids_sql: str, params: list | tuple = ()) -> None:
 
 
 def scope_add_ids(ids: set[int]) -> None:
-    from ..models import WorkTicket
-
-    WorkTicket.objects.bulk_create([WorkTicket(ticket_id=pk) for pk in sorted(ids)], ignore_conflicts=True)
+    """Add these ticket ids (with run(), so that batched() sends it with the other statements)."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 400):
+        chunk = ordered[start : start + 400]
+        scope_add(" UNION ALL ".join(["SELECT %s AS id"] * len(chunk)), chunk)
 
 
 def scope_expand(*, merges: bool, customers_of: set[int] | None = None) -> None:
@@ -110,8 +121,8 @@ def rebuild_roots(*, full: bool, merges: bool = True) -> None:
 # ---- replies -------------------------------------------------------------------------------------
 
 
-def rebuild_reply_days(*, full: bool) -> None:
-    """Public agent replies per counted ticket, local day and author."""
+def rebuild_reply_days(*, full: bool, part: Part = None) -> None:
+    """Public agent replies per counted ticket, local day and author (`part`: see rebuild_facts)."""
     if not full:
         run(f"DELETE FROM kpis_ticketreplyday WHERE ticket_id IN {SCOPE}")
     run(
@@ -119,7 +130,7 @@ def rebuild_reply_days(*, full: bool) -> None:
         f" SELECT m.ticket_id, {local_day_of('m.created_at')} AS d, m.author_id, COUNT(*),"
         f" MIN({to_us('m.created_at')}) FROM tickets_message m JOIN tickets_ticket t ON t.id = m.ticket_id"
         " WHERE m.kind = 'public' AND m.sender = 'agent' AND NOT t.is_spam"
-        f" AND {in_scope('m.ticket_id', full)}"
+        f" AND {in_scope('m.ticket_id', full)} AND {_of_part(part)}"
         " GROUP BY m.ticket_id, d, m.author_id",
         prepare=not full,
     )
@@ -142,7 +153,7 @@ def _at_day(at: str) -> str:
     return local_day_of(at) if is_postgres() else local_day(at)
 
 
-def _history(full: bool) -> str:
+def _history(full: bool, part: Part = None) -> str:
     """Every status a ticket took, in (time, id) order after an implicit `new` at creation.
 
     Per row: its time `at` (see _at), the status before (`prev_st`) and the time of the next row
@@ -152,7 +163,7 @@ def _history(full: bool) -> str:
     fence = " OFFSET 0" if is_postgres() else ""
     tickets = (
         f"SELECT t.id, {_at('t.created_at')} AS created_at FROM tickets_ticket t"
-        f" WHERE NOT t.is_spam AND {in_scope('t.id', full)}{fence}"
+        f" WHERE NOT t.is_spam AND {in_scope('t.id', full)} AND {_of_part(part)}{fence}"
     )
     return (
         "SELECT ticket_id, at, eid, st, LAG(st) OVER (w) AS prev_st, LEAD(at) OVER (w) AS next_at"
@@ -221,7 +232,7 @@ def _with_earlier_inbound(where: str) -> str:
     )
 
 
-def _facts_select(history: str, full: bool) -> str:
+def _facts_select(history: str, full: bool, part: Part = None) -> str:
     """Every column of the facts of the scope, from the status history CTE named `history`."""
     summary = (
         "SELECT ticket_id, MAX(CASE WHEN next_at IS NULL THEN st END) AS status,"
@@ -235,7 +246,7 @@ def _facts_select(history: str, full: bool) -> str:
         f" WHERE {in_scope('r.root_id', full)} GROUP BY r.root_id"
     )
     if full:
-        tickets, earlier, earlier_join = _with_earlier_inbound("1 = 1"), "", ""
+        tickets, earlier, earlier_join = _with_earlier_inbound(_of_part(part)), "", ""
     else:
         # Whether a ticket repeats a contact depends on all of its customer's tickets.
         customers = f"t.customer_id IN (SELECT customer_id FROM tickets_ticket WHERE id IN {SCOPE})"
@@ -278,21 +289,26 @@ def _facts_select(history: str, full: bool) -> str:
     )
 
 
-def rebuild_facts(*, full: bool) -> None:
-    """The facts and unsolved spans of the scope (the roots and reply days must be current)."""
+def rebuild_facts(*, full: bool, part: Part = None) -> None:
+    """The facts and unsolved spans of the scope (the roots and reply days must be current).
+
+    `part` (k, n) limits a full run to the customers whose id is k modulo n, so that n
+    connections can build the facts at once (one INSERT … SELECT uses one core).
+    """
     if not full:
         run(f"DELETE FROM kpis_ticketfact WHERE ticket_id IN {SCOPE}")
         run(f"DELETE FROM kpis_unsolvedspan WHERE ticket_id IN {SCOPE}")
     if is_postgres():
         # One pass over the events feeds both tables.
         run(
-            f"WITH h AS MATERIALIZED ({_history(full)}), spans AS ({_spans_insert('h')})"
-            f" INSERT INTO kpis_ticketfact ({FACT_COLUMNS}) {_facts_select('h', full)}",
+            f"WITH h AS MATERIALIZED ({_history(full, part)}), spans AS ({_spans_insert('h')})"
+            f" INSERT INTO kpis_ticketfact ({FACT_COLUMNS}) {_facts_select('h', full, part)}",
             prepare=not full,
         )
         return
-    run(_spans_insert(f"({_history(full)})"))
-    run(f"INSERT INTO kpis_ticketfact ({FACT_COLUMNS}) {_facts_select(f'({_history(full)})', full)}")
+    run(_spans_insert(f"({_history(full, part)})"))
+    history = f"({_history(full, part)})"
+    run(f"INSERT INTO kpis_ticketfact ({FACT_COLUMNS}) {_facts_select(history, full, part)}")
 
 
 def frt_bucket_cases(value: str) -> str:

@@ -124,3 +124,26 @@ def test_two_workers_at_once_give_the_result_of_one(postgres, agent):
     kpis_recompute()
     assert facts() == concurrent
     assert len(concurrent) == 30
+
+
+def prepared_at() -> dict[str, object]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, prepare_time FROM pg_prepared_statements WHERE name LIKE 'kpis_%%'")
+        return dict(cursor.fetchall())
+
+
+def test_ranged_recompute_plans_apart_from_the_catch_up(history, postgres):
+    """A plan made for a one-ticket catch-up would crawl through a range, and the reverse."""
+    kpis_catch_up()
+    builders.status(history[0], "open", timezone.now())
+    kpis_catch_up()
+    catch_up = prepared_at()
+    day = timezone.localdate()
+    kpis_recompute(date_from=day - timedelta(days=5), date_to=day)
+    ranged = prepared_at()
+    builders.status(history[1], "open", timezone.now())
+    kpis_catch_up()
+    again = prepared_at()
+    assert catch_up and ranged and again
+    assert min(ranged.values()) > max(catch_up.values())
+    assert min(again.values()) > max(ranged.values())

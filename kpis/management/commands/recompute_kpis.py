@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("--from must not be after --to.")
         began = time.monotonic()
         result = kpis_recompute(date_from=start, date_to=end)
-        if start is None and end is None:
+        if start is None and end is None and not result.vacuumed:
             kpis_vacuum()
         self.stdout.write(
             self.style.SUCCESS(
