@@ -32,6 +32,8 @@ def funnel_window_us() -> int:
 
 
 def scope_clear() -> None:
+    """Start with an empty scope: the last run emptied it already (empty_counting), so this
+    DELETE normally finds nothing and leaves nothing for the planner to count."""
     run("DELETE FROM kpis_workcustomer")
 
 
