@@ -26,6 +26,7 @@ from lifecycle.models import StageChange
 from lifecycle.services import customers_set_churn_risk
 from tickets.models import TicketEvent
 
+from . import gaps
 from .dialect import day_start, is_postgres, us
 from .models import CustomerRisk, KpiCursor
 from .pipeline import customers as customer_tables
@@ -81,23 +82,18 @@ def _new_rows(cursor: KpiCursor, model, fields: tuple[str, ...] = ()) -> list[tu
     since; moves the cursor on (_save_cursor stores it)."""
     rows = list(model.objects.filter(pk__gt=cursor.last_id).order_by("pk").values_list("pk", *fields)[:BATCH])
     ids = [row[0] for row in rows]
-    gaps = {int(k): v for k, v in (cursor.gaps or {}).items()}
-    found = list(model.objects.filter(pk__in=list(gaps)).values_list("pk", *fields)) if gaps else []
+    runs = gaps.load(cursor.gaps)
+    found = list(model.objects.filter(gaps.condition(runs)).values_list("pk", *fields)) if runs else []
     now = timezone.now()
-    for row in found:
-        gaps.pop(row[0], None)
+    runs = gaps.remove(runs, [row[0] for row in found])
     if ids:
         present = set(ids)
-        stamp = now.isoformat()
         # Ids below the first one a fresh cursor sees were never passed; look back a bounded way.
         start = max(ids[0] if cursor.last_id == 0 else cursor.last_id + 1, ids[-1] - GAP_LOOKBACK)
-        for pk in range(start, ids[-1]):
-            if pk not in present:
-                gaps[pk] = stamp
+        missing = (pk for pk in range(start, ids[-1]) if pk not in present)
+        runs += gaps.from_ids(missing, now.isoformat())
         cursor.last_id = ids[-1]
-    cutoff = now - GAP_TTL
-    live = sorted((pk for pk, at in gaps.items() if datetime.fromisoformat(at) > cutoff), reverse=True)
-    cursor.gaps = {str(pk): gaps[pk] for pk in live[:MAX_GAPS]}
+    cursor.gaps = gaps.dump(gaps.keep(runs, cutoff=now - GAP_TTL, limit=MAX_GAPS))
     cursor.updated_at = now
     return rows + found
 
@@ -266,9 +262,9 @@ def _restart_point(model) -> tuple[int, dict[str, str]]:
     """The newest id committed now, and the recent ids below it not committed yet (gaps)."""
     last = model.objects.aggregate(m=Max("pk"))["m"] or 0
     recent = set(model.objects.filter(pk__gt=last - 10_000).values_list("pk", flat=True))
-    stamp = timezone.now().isoformat()
-    gaps = {str(pk): stamp for pk in range(max(1, last - 10_000), last) if pk not in recent}
-    return last, dict(list(gaps.items())[-MAX_GAPS:])
+    missing = (pk for pk in range(max(1, last - 10_000), last) if pk not in recent)
+    runs = gaps.from_ids(missing, timezone.now().isoformat())
+    return last, gaps.dump(gaps.keep(runs, cutoff=None, limit=MAX_GAPS))
 
 
 def _set_restart(cursor: KpiCursor, point: tuple[int, dict[str, str]]) -> None:
