@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from helpdesk.roles import sees_all_teams
 from lifecycle.models import Stage
 
-from .models import Team, Ticket
+from .models import Ticket
 from .search import ticket_search
 from .widgets import OneOfManySelect
 
@@ -83,10 +83,8 @@ def _int_or_none(value: str) -> int | None:
         return None
 
 
-def team_choices() -> list[tuple[str, str]]:
-    return [("", "Any team"), (NONE, "No team (triage)")] + [
-        (str(pk), name) for pk, name in Team.objects.values_list("pk", "name")
-    ]
+def team_choices(teams) -> list[tuple[str, str]]:
+    return [("", "Any team"), (NONE, "No team (triage)")] + [(str(team.pk), team.name) for team in teams]
 
 
 def assignee_choices(agents) -> list[tuple[str, str]]:

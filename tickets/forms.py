@@ -44,10 +44,10 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
 
 
-def style_queue_filters(filterset: TicketFilter, *, agents) -> forms.Form:
+def style_queue_filters(filterset: TicketFilter, *, agents, teams) -> forms.Form:
     """The FilterSet's form with selects for team and assignee, and compact Bootstrap widgets."""
     form = filterset.form
-    form.fields["team"].widget = FastSelect(choices=team_choices())
+    form.fields["team"].widget = FastSelect(choices=team_choices(teams))
     form.fields["assignee"].widget = FastSelect(choices=assignee_choices(agents))
     form.fields["q"].widget = forms.TextInput(
         attrs={"type": "search", "placeholder": "Words, HD-123 or an email", "data-shortcut": "search"}

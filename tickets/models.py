@@ -46,6 +46,11 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(is_spam=False)
 
 
+def reference_for(ticket_id: int) -> str:
+    """A ticket's human reference (`HD-1042`) from its id alone."""
+    return f"{settings.TICKET_REFERENCE_PREFIX}-{ticket_id}"
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -149,7 +154,12 @@ class Ticket(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{settings.TICKET_REFERENCE_PREFIX}-{self.pk}"
+        return reference_for(self.pk)
+
+    @property
+    def merged_into_reference(self) -> str | None:
+        """The survivor's reference, without loading it."""
+        return reference_for(self.merged_into_id) if self.merged_into_id else None
 
     @property
     def audit_label(self) -> str:
@@ -389,6 +399,10 @@ class SatisfactionRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 for {self.ticket_id}"
+
+    @property
+    def ticket_reference(self) -> str:
+        return reference_for(self.ticket_id)
 
 
 class SavedView(models.Model):

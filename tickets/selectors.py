@@ -22,6 +22,7 @@ from helpdesk.roles import QA_REVIEWER, WORKSPACE_ROLES, has_role, sees_all_team
 from lifecycle.models import Customer, TouchpointEvent
 from lifecycle.selectors import customer_lookup
 
+from .directory import directory
 from .filters import TicketFilter
 from .keyset import Page, SortKey, keyset_page
 from .models import (
@@ -82,7 +83,7 @@ def ticket_for_agent(*, user, reference: str) -> Ticket:
         raise Ticket.DoesNotExist(reference)
     return (
         tickets_visible_to(user=user)
-        .select_related("customer", "team", "assignee", "merged_into")
+        .select_related("customer", "team", "assignee")
         .prefetch_related("tags")
         .get(pk=pk)
     )
@@ -243,6 +244,16 @@ def workspace_agents() -> QuerySet:
     )
 
 
+# What a page needs to name a person (`display_name`): pages that only show names load no more.
+NAME_FIELDS = ("id", "username", "first_name", "last_name")
+_UNNAMED_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname not in NAME_FIELDS)
+
+
+def workspace_agent_names() -> QuerySet:
+    """`workspace_agents()` with only their names: for choices and labels, not for services."""
+    return workspace_agents().only(*NAME_FIELDS)
+
+
 def saved_views_for(*, user) -> QuerySet[SavedView]:
     return SavedView.objects.filter(owner_id=user.pk)
 
@@ -315,12 +326,13 @@ class ChatClaim:
 def ticket_page(*, user, ticket: Ticket) -> TicketPage:
     """Everything the ticket page shows, in a fixed number of queries however long the ticket."""
     messages = list(
-        ticket.messages.select_related("author").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
-        )
+        ticket.messages.select_related("author")
+        .defer(*(f"author__{name}" for name in _UNNAMED_USER_FIELDS))
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
     )
     customer = ticket.customer
-    agents, teams = list(workspace_agents()), list(Team.objects.all())
+    listed = directory()
+    agents, teams = list(listed.agents), list(listed.teams)
     # The customer's tickets that `user` may see: the sidebar names no other team's ticket or rating.
     customer_tickets = tickets_visible_to(user=user).filter(customer_id=customer.pk)
     return TicketPage(
@@ -329,16 +341,20 @@ def ticket_page(*, user, ticket: Ticket) -> TicketPage:
         history=_history(ticket, agents=agents, teams=teams),
         clocks=sla_clocks(ticket, now=timezone.now()),
         customer=customer,
-        other_tickets=list(customer_tickets.exclude(pk=ticket.pk).order_by("-created_at", "-pk")[:5]),
+        other_tickets=list(
+            customer_tickets.exclude(pk=ticket.pk)
+            .order_by("-created_at", "-pk")
+            .only("id", "subject", "status", "created_at")[:5]
+        ),
         ratings=list(
-            SatisfactionRating.objects.filter(ticket__in=customer_tickets.values("pk"))
-            .select_related("ticket")
-            .order_by("-created_at")[:5]
+            SatisfactionRating.objects.filter(ticket__in=customer_tickets.values("pk")).order_by(
+                "-created_at"
+            )[:5]
         ),
         touchpoints=list(
             TouchpointEvent.objects.filter(customer_id=customer.pk).order_by("-occurred_at")[:5]
         ),
-        canned_replies=canned_replies_for(ticket=ticket),
+        canned_replies=listed.canned_replies_for(ticket.team_id),
         last_public_message_id=max((m.pk for m in messages if m.kind == Message.Kind.PUBLIC), default=None),
         agents=agents,
         teams=teams,
@@ -370,12 +386,16 @@ _TEAM_KINDS = {TicketEvent.Kind.TEAM}
 
 def _history(ticket: Ticket, *, agents: list, teams: list[Team]) -> list[HistoryEntry]:
     """The ticket's events with people and teams named; only former agents need a query."""
-    events = list(ticket.events.select_related("actor").order_by("occurred_at", "pk"))
+    events = list(
+        ticket.events.select_related("actor")
+        .defer(*(f"actor__{name}" for name in _UNNAMED_USER_FIELDS))
+        .order_by("occurred_at", "pk")
+    )
     user_ids = {
         v for e in events if e.kind in _PEOPLE_KINDS for v in (e.before, e.after) if isinstance(v, int)
     }
     people = {u.pk: u for u in agents if u.pk in user_ids}
-    people.update(User.objects.in_bulk(user_ids - people.keys()))
+    people.update(User.objects.only(*NAME_FIELDS).in_bulk(user_ids - people.keys()))
     users = {pk: u.get_full_name() or u.get_username() for pk, u in people.items()}
     names = {TicketEvent.Kind.ASSIGNEE: users, TicketEvent.Kind.TEAM: {team.pk: team.name for team in teams}}
     return [

@@ -6,9 +6,10 @@ from django.views.decorators.http import require_GET
 
 from helpdesk.roles import WORKSPACE_ROLES, role_required
 
+from ..directory import directory
 from ..forms import BulkForm, SavedViewForm, style_queue_filters
 from ..keyset import InvalidCursor
-from ..selectors import PAGE_SIZES, QUEUE_VIEWS, SORTS, saved_views_for, ticket_queue, workspace_agents
+from ..selectors import PAGE_SIZES, QUEUE_VIEWS, SORTS, saved_views_for, ticket_queue
 
 
 @require_GET
@@ -18,11 +19,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         result = ticket_queue(user=request.user, params=request.GET, request=request)
     except InvalidCursor:
         return HttpResponseBadRequest("This page link is not valid. Go back to the first page of the queue.")
-    agents = list(workspace_agents())
+    listed = directory()
+    agents = listed.agents
     context = {
         "nav": "tickets",
         "result": result,
-        "filter_form": style_queue_filters(result.filterset, agents=agents),
+        "filter_form": style_queue_filters(result.filterset, agents=agents, teams=listed.teams),
         "bulk_form": BulkForm(agents=agents),
         "save_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
         "queue_views": QUEUE_VIEWS,
