@@ -8,12 +8,14 @@ anything else, or a template an app overrides, still goes through the templates.
 """
 
 from collections.abc import Callable, Mapping
+from html import escape as html_escape
 
 from django.forms.renderers import DjangoTemplates
 from django.template import TemplateDoesNotExist
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
+
+from .html import esc as conditional_escape
 
 INPUT_TEMPLATES = tuple(
     f"django/forms/widgets/{name}.html"
@@ -33,7 +35,7 @@ LABEL_TEMPLATE = "django/forms/label.html"
 
 def _text(value) -> str:
     """{{ value|stringformat:'s' }} under autoescape: safe strings stay as they are."""
-    return conditional_escape(value) if isinstance(value, SafeData) else escape(str(value))
+    return conditional_escape(value) if isinstance(value, SafeData) else html_escape(str(value))
 
 
 def render_attrs(attrs: Mapping | None) -> str:

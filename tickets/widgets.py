@@ -2,8 +2,9 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from helpdesk.html import esc, html_format
 
 
 class FastSelect(forms.Select):
@@ -26,11 +27,10 @@ class FastSelect(forms.Select):
             selected = (not has_selected or self.allow_multiple_selected) and option_value in chosen
             has_selected |= selected
             options.append(
-                f'<option value="{conditional_escape(option_value)}"{" selected" if selected else ""}>'
-                f"{conditional_escape(label)}</option>"
+                f'<option value="{esc(option_value)}"{" selected" if selected else ""}>{esc(label)}</option>'
             )
         options_html = mark_safe("".join(options))  # nosec B308, B703: each value and label is escaped above
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options_html)
+        return html_format('<select name="{}"{}>{}</select>', name, flatatt(attrs), options_html)
 
 
 class OneOfManySelect(FastSelect):
