@@ -37,6 +37,19 @@ def _entry_key(ticket_id: int, user_id: int) -> str:
 
 def presence_touch(*, ticket_id: int, user, state: str = VIEWING) -> None:
     """Record that `user` has the ticket open (viewing, or writing a reply)."""
+    _touch(ticket_id, user, state, cache.get(_index_key(ticket_id)) or ())
+
+
+def presence_heartbeat(*, ticket_id: int, user, state: str = VIEWING) -> list[Presence]:
+    """presence_touch() then presence_others(), reading the ticket's index once (a page view's
+    two or three cache round trips instead of four or five)."""
+    ids = cache.get(_index_key(ticket_id)) or ()
+    others = _others(ticket_id, user, ids)
+    _touch(ticket_id, user, state, ids)
+    return others
+
+
+def _touch(ticket_id: int, user, state: str, ids) -> None:
     state = state if state in STATES else VIEWING
     name = user.get_full_name() or user.get_username()
     cache.set(
@@ -44,10 +57,8 @@ def presence_touch(*, ticket_id: int, user, state: str = VIEWING) -> None:
         {"name": name, "state": state, "at": time.time()},
         PRESENCE_TTL,
     )
-    ids = set(cache.get(_index_key(ticket_id)) or ())
     if user.pk not in ids:
-        ids.add(user.pk)
-        cache.set(_index_key(ticket_id), sorted(ids), PRESENCE_TTL * 4)
+        cache.set(_index_key(ticket_id), sorted({*ids, user.pk}), PRESENCE_TTL * 4)
 
 
 def presence_leave(*, ticket_id: int, user) -> None:
@@ -56,7 +67,11 @@ def presence_leave(*, ticket_id: int, user) -> None:
 
 def presence_others(*, ticket_id: int, user) -> list[Presence]:
     """The other agents with the ticket open, those replying first."""
-    ids = [pk for pk in cache.get(_index_key(ticket_id)) or () if pk != user.pk]
+    return _others(ticket_id, user, cache.get(_index_key(ticket_id)) or ())
+
+
+def _others(ticket_id: int, user, ids) -> list[Presence]:
+    ids = [pk for pk in ids if pk != user.pk]
     if not ids:
         return []
     entries = cache.get_many([_entry_key(ticket_id, pk) for pk in ids])

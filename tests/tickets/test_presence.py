@@ -85,3 +85,14 @@ def test_heartbeat_for_unseen_ticket_is_404(client, setup):
     client.force_login(outsider)
     assert client.post(f"/tickets/{ticket.reference}/presence/").status_code == 404
     assert client.get(f"/tickets/{ticket.reference}/presence/").status_code == 405
+
+
+def test_heartbeat_records_and_answers_with_the_others(setup):
+    ticket, ann, bob = setup
+    assert presence.presence_heartbeat(ticket_id=ticket.pk, user=ann, state="replying") == []
+    (seen,) = presence.presence_heartbeat(ticket_id=ticket.pk, user=bob)
+    assert (seen.user_id, seen.state) == (ann.pk, "replying")
+    assert [p.user_id for p in presence.presence_others(ticket_id=ticket.pk, user=ann)] == [bob.pk]
+    # A second heartbeat keeps both in the index.
+    presence.presence_heartbeat(ticket_id=ticket.pk, user=ann)
+    assert sorted(cache.get(f"presence:ticket:{ticket.pk}")) == sorted([ann.pk, bob.pk])

@@ -13,7 +13,7 @@ from helpdesk.roles import WORKSPACE_ROLES, role_required
 from .. import services
 from ..forms import ComposerForm, TicketFieldsForm
 from ..models import Team, Ticket
-from ..presence import VIEWING, presence_others, presence_touch
+from ..presence import VIEWING, presence_heartbeat, presence_others
 from ..selectors import (
     canned_replies_for,
     ticket_for_agent,
@@ -31,7 +31,9 @@ def _ticket_or_404(request: HttpRequest, reference: str) -> Ticket:
         raise Http404("No such ticket.") from missing
 
 
-def _render_page(request, ticket, *, composer=None, fields_form=None, collision=None, status=200):
+def _render_page(
+    request, ticket, *, composer=None, fields_form=None, collision=None, status=200, others=None
+):
     page = ticket_page(user=request.user, ticket=ticket)
     context = {
         "nav": "tickets",
@@ -41,7 +43,7 @@ def _render_page(request, ticket, *, composer=None, fields_form=None, collision=
         "fields_form": fields_form
         or TicketFieldsForm.for_ticket(ticket, agents=page.agents, teams=page.teams),
         "collision": collision,
-        "others": presence_others(ticket_id=ticket.pk, user=request.user),
+        "others": presence_others(ticket_id=ticket.pk, user=request.user) if others is None else others,
         "customer_url": _customer_url(ticket.customer_id),
     }
     return render(request, "tickets/ticket_detail.html", context, status=status)
@@ -58,8 +60,8 @@ def _customer_url(customer_id: int) -> str:
 @role_required(*WORKSPACE_ROLES)
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = _ticket_or_404(request, reference)
-    presence_touch(ticket_id=ticket.pk, user=request.user, state=VIEWING)
-    return _render_page(request, ticket)
+    others = presence_heartbeat(ticket_id=ticket.pk, user=request.user, state=VIEWING)
+    return _render_page(request, ticket, others=others)
 
 
 @require_POST
@@ -217,6 +219,7 @@ def presence(request: HttpRequest, reference: str) -> HttpResponse:
     ticket_id = visible_ticket_id(user=request.user, reference=reference)
     if ticket_id is None:
         raise Http404("No such ticket.")
-    presence_touch(ticket_id=ticket_id, user=request.user, state=request.POST.get("state", VIEWING))
-    others = presence_others(ticket_id=ticket_id, user=request.user)
+    others = presence_heartbeat(
+        ticket_id=ticket_id, user=request.user, state=request.POST.get("state", VIEWING)
+    )
     return render(request, "tickets/_presence.html", {"others": others})
