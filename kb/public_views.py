@@ -22,6 +22,7 @@ VISITOR_COOKIE = "kb_visitor"
 VISITOR_SALT = "kb.visitor"
 YEAR = 365 * 24 * 3600
 SUGGEST_MIN_CHARS = 3
+CATEGORY_PAGE_SIZE = 30
 
 
 def _context(request: HttpRequest, language: str, **extra) -> dict:
@@ -56,11 +57,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = visitor_language(request)
-    category = get_object_or_404(Category, slug=slug)
-    page = Paginator(selectors.category_articles(category=category, language=language), 30).get_page(
-        request.GET.get("page")
+    try:
+        category, count = selectors.public_category(slug=slug)
+    except Category.DoesNotExist as missing:
+        raise Http404("No such category.") from missing
+    page = Paginator(range(count), CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    articles = selectors.category_page(
+        category=category, language=language, number=page.number, size=CATEGORY_PAGE_SIZE
     )
-    articles = selectors.with_display(page.object_list, language=language)
     if not articles and page.number == 1:
         raise Http404("No public articles in this category.")
     context = _context(request, language, category=category, page=page, articles=articles)

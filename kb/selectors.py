@@ -12,6 +12,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from helpdesk.roles import is_staff_member, sees_all_teams
 from tickets.models import Message, Ticket
 
+from . import help_cache
 from .models import Article, ArticleRevision, ArticleTranslation, ArticleVote, Category, Section
 from .services import search_config_for
 
@@ -47,10 +48,14 @@ def _with_display(articles, language: str) -> list[Article]:
 # The public help center
 
 
-def help_categories(*, language: str) -> QuerySet[Category]:
-    """Categories that hold at least one public article, with their sections."""
+def help_categories(*, language: str) -> list[Category]:
+    """Categories that hold at least one public article, with `article_count` (kept per process)."""
+    return help_cache.kept("categories", _help_categories)
+
+
+def _help_categories() -> list[Category]:
     public = Q(sections__articles__state=Article.State.PUBLISHED, sections__articles__is_internal=False)
-    return (
+    return list(
         Category.objects.annotate(article_count=Count("sections__articles", filter=public))
         .filter(article_count__gt=0)
         .order_by("position", "name")
@@ -58,6 +63,11 @@ def help_categories(*, language: str) -> QuerySet[Category]:
 
 
 def popular_articles(*, language: str, limit: int = 8) -> list[Article]:
+    """The most viewed public articles (kept per process until articles or popularity change)."""
+    return help_cache.kept(f"popular:{language}:{limit}", lambda: _popular_articles(language, limit))
+
+
+def _popular_articles(language: str, limit: int) -> list[Article]:
     articles = (
         Article.objects.public()
         .only("id", "popularity", "section_id")
@@ -65,6 +75,28 @@ def popular_articles(*, language: str, limit: int = 8) -> list[Article]:
         .prefetch_related(_translations(language))[:limit]
     )
     return _with_display(articles, language)
+
+
+def public_category(*, slug: str) -> tuple[Category, int]:
+    """The category and how many public articles it holds; raises Category.DoesNotExist."""
+    return help_cache.kept(f"category:{slug}", lambda: _public_category(slug))
+
+
+def _public_category(slug: str) -> tuple[Category, int]:
+    category = Category.objects.get(slug=slug)
+    return category, category_articles(category=category, language=settings.KB_DEFAULT_LANGUAGE).count()
+
+
+def category_page(*, category: Category, language: str, number: int, size: int) -> list[Article]:
+    """Page `number` (from 1) of the category's public articles, each with `display`."""
+
+    def build() -> list[Article]:
+        start = (number - 1) * size
+        return _with_display(
+            category_articles(category=category, language=language)[start : start + size], language
+        )
+
+    return help_cache.kept(f"category:{category.pk}:{language}:{number}:{size}", build)
 
 
 def category_articles(*, category: Category, language: str) -> QuerySet[Article]:

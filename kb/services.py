@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .help_cache import help_center_changed
 from .markdown import html_to_text, render_markdown
 from .models import (
     Article,
@@ -84,6 +85,7 @@ def article_create(
         by=by,
         summary="Created",
     )
+    help_center_changed()
     return article
 
 
@@ -118,6 +120,7 @@ def article_update(
         by=by,
         summary=summary,
     )
+    help_center_changed()
     return article
 
 
@@ -163,6 +166,7 @@ def translation_save(
         summary=summary[:200],
     )
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+    help_center_changed()
     return translation
 
 
@@ -266,7 +270,9 @@ def popularity_refresh() -> int:
         .annotate(total=Sum("views"))
         .values("total")
     )
-    return Article.objects.update(popularity=Coalesce(Subquery(views), 0))
+    updated = Article.objects.update(popularity=Coalesce(Subquery(views), 0))
+    help_center_changed()  # popular articles and related ones are ordered by it
+    return updated
 
 
 def deflection_suggestions_shown(*, session_key: str, count: int) -> None:
