@@ -45,12 +45,8 @@ def _remember_language(request: HttpRequest, response: HttpResponse) -> HttpResp
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     language = visitor_language(request)
-    context = _context(
-        request,
-        language,
-        categories=selectors.help_categories(language=language),
-        popular=selectors.popular_articles(language=language),
-    )
+    categories, popular = selectors.help_home(language=language)
+    context = _context(request, language, categories=categories, popular=popular)
     return _remember_language(request, render(request, "kb/help_home.html", context))
 
 
@@ -58,16 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = visitor_language(request)
     try:
-        category, count = selectors.public_category(slug=slug)
+        pages = selectors.help_category(slug=slug, language=language)
     except Category.DoesNotExist as missing:
         raise Http404("No such category.") from missing
-    page = Paginator(range(count), CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    articles = selectors.category_page(
-        category=category, language=language, number=page.number, size=CATEGORY_PAGE_SIZE
-    )
+    page = Paginator(range(pages.count), CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    articles = pages.page(number=page.number, size=CATEGORY_PAGE_SIZE)
     if not articles and page.number == 1:
         raise Http404("No public articles in this category.")
-    context = _context(request, language, category=category, page=page, articles=articles)
+    context = _context(request, language, category=pages.category, page=page, articles=articles)
     return _remember_language(request, render(request, "kb/help_category.html", context))
 
 

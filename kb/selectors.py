@@ -48,12 +48,17 @@ def _with_display(articles, language: str) -> list[Article]:
 # The public help center
 
 
-def help_categories(*, language: str) -> list[Category]:
-    """Categories that hold at least one public article, with `article_count` (kept per process)."""
-    return help_cache.kept("categories", _help_categories)
+def help_home(*, language: str) -> tuple[list[Category], list[Article]]:
+    """The categories holding public articles (with `article_count`) and the most viewed articles.
+
+    Kept per process until articles or popularity change (kb/help_cache.py).
+    """
+    return help_cache.kept(
+        f"home:{language}", lambda: (help_categories(), popular_articles(language=language))
+    )
 
 
-def _help_categories() -> list[Category]:
+def help_categories() -> list[Category]:
     public = Q(sections__articles__state=Article.State.PUBLISHED, sections__articles__is_internal=False)
     return list(
         Category.objects.annotate(article_count=Count("sections__articles", filter=public))
@@ -63,11 +68,6 @@ def _help_categories() -> list[Category]:
 
 
 def popular_articles(*, language: str, limit: int = 8) -> list[Article]:
-    """The most viewed public articles (kept per process until articles or popularity change)."""
-    return help_cache.kept(f"popular:{language}:{limit}", lambda: _popular_articles(language, limit))
-
-
-def _popular_articles(language: str, limit: int) -> list[Article]:
     articles = (
         Article.objects.public()
         .only("id", "popularity", "section_id")
@@ -77,26 +77,27 @@ def _popular_articles(language: str, limit: int) -> list[Article]:
     return _with_display(articles, language)
 
 
-def public_category(*, slug: str) -> tuple[Category, int]:
-    """The category and how many public articles it holds; raises Category.DoesNotExist."""
-    return help_cache.kept(f"category:{slug}", lambda: _public_category(slug))
+class CategoryPages:
+    """A category, how many public articles it holds, and its pages as they are asked for."""
+
+    def __init__(self, *, slug: str, language: str) -> None:
+        self.category = Category.objects.get(slug=slug)
+        self.count = category_articles(category=self.category, language=language).count()
+        self.language = language
+        self._pages: dict[tuple[int, int], list[Article]] = {}
+
+    def page(self, *, number: int, size: int) -> list[Article]:
+        """Page `number` (from 1) of the public articles, each with `display`."""
+        if (number, size) not in self._pages:
+            start = (number - 1) * size
+            articles = category_articles(category=self.category, language=self.language)[start : start + size]
+            self._pages[number, size] = _with_display(articles, self.language)
+        return self._pages[number, size]
 
 
-def _public_category(slug: str) -> tuple[Category, int]:
-    category = Category.objects.get(slug=slug)
-    return category, category_articles(category=category, language=settings.KB_DEFAULT_LANGUAGE).count()
-
-
-def category_page(*, category: Category, language: str, number: int, size: int) -> list[Article]:
-    """Page `number` (from 1) of the category's public articles, each with `display`."""
-
-    def build() -> list[Article]:
-        start = (number - 1) * size
-        return _with_display(
-            category_articles(category=category, language=language)[start : start + size], language
-        )
-
-    return help_cache.kept(f"category:{category.pk}:{language}:{number}:{size}", build)
+def help_category(*, slug: str, language: str) -> CategoryPages:
+    """The category's public pages, kept per process until articles change; raises DoesNotExist."""
+    return help_cache.kept(f"category:{slug}:{language}", lambda: CategoryPages(slug=slug, language=language))
 
 
 def category_articles(*, category: Category, language: str) -> QuerySet[Article]:
