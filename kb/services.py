@@ -230,6 +230,12 @@ def article_view_record(*, article_id: int, from_suggestion: bool = False, day: 
 
 
 def _counter_upsert(sql: str, params: list) -> None:
+    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
+        # One round trip instead of four: PostgreSQL runs a query string of several statements
+        # as one implicit transaction, so SET LOCAL still applies to the upsert alone.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO OFF; {sql}", params)
+        return
     with _statistics_transaction(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
