@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
 register = template.Library()
 
@@ -65,8 +65,18 @@ def search_result_items(results: Iterable) -> SafeString:
                 title=escape(article.display.title),
                 category=escape(article.section.category.name),
                 section=escape(article.section.name),
-                snippet=escape(Truncator(article.display.body_text).chars(SNIPPET_CHARS)),
+                snippet=escape(snippet(article.display.body_text)),
             )
             for article in results
         )
     )
+
+
+def snippet(text: str) -> str:
+    """Truncator(text).chars(SNIPPET_CHARS) (the truncatechars filter), without its loop over
+    every character for ASCII text, which has no combining characters to skip."""
+    if not text.isascii():
+        return Truncator(text).chars(SNIPPET_CHARS)
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    return add_truncation_text(text[: calculate_truncate_chars_length(SNIPPET_CHARS, None)])

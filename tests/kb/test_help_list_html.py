@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
+from django.utils.text import Truncator
 
-from kb.templatetags.help_center import article_items, search_result_items
+from kb.templatetags.help_center import article_items, search_result_items, snippet
 
 # The template loops these tags replaced, verbatim.
 OLD_ITEMS = Template(
@@ -78,3 +79,11 @@ def test_search_result_snippet_is_truncated_and_escaped():
     html = search_result_items([_article(9, "en", "T", "t", "<b>" + "z" * 300)])
     assert "&lt;b&gt;" in html
     assert "z…</p>" in html
+
+
+@pytest.mark.parametrize("length", [0, 1, 218, 219, 220, 221, 222, 500])
+@pytest.mark.parametrize("letter", ["a", " ", "&", "é", "e\u0301", "ש"])
+def test_snippet_is_truncatechars(length, letter):
+    text = (letter * length)[:length] if len(letter) == 1 else letter * (length // 2)
+    assert snippet(text) == Truncator(text).chars(220)
+    assert snippet("x" * length + letter) == Truncator("x" * length + letter).chars(220)
