@@ -1,16 +1,37 @@
 from django.contrib import admin
 
+from .help_cache import help_center_changed
 from .models import Article, ArticleRevision, ArticleTranslation, Category, Keyword, Section
 
 
+class HelpCenterAdmin(admin.ModelAdmin):
+    """Changes made here show in the public help center at once (see kb/help_cache.py)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        help_center_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        help_center_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        help_center_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        help_center_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HelpCenterAdmin):
     list_display = ("name", "slug", "position")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(HelpCenterAdmin):
     list_display = ("name", "category", "slug", "position")
     list_filter = ("category",)
     list_select_related = ("category",)
@@ -18,7 +39,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Keyword)
-class KeywordAdmin(admin.ModelAdmin):
+class KeywordAdmin(HelpCenterAdmin):
     search_fields = ("name",)
 
 
@@ -35,7 +56,7 @@ class TranslationInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(HelpCenterAdmin):
     list_display = ("pk", "section", "state", "is_internal", "popularity", "updated_at")
     list_filter = ("state", "is_internal", "section__category")
     list_select_related = ("section__category",)

@@ -22,6 +22,7 @@ VISITOR_COOKIE = "kb_visitor"
 VISITOR_SALT = "kb.visitor"
 YEAR = 365 * 24 * 3600
 SUGGEST_MIN_CHARS = 3
+CATEGORY_PAGE_SIZE = 30
 
 
 def _context(request: HttpRequest, language: str, **extra) -> dict:
@@ -44,26 +45,23 @@ def _remember_language(request: HttpRequest, response: HttpResponse) -> HttpResp
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     language = visitor_language(request)
-    context = _context(
-        request,
-        language,
-        categories=selectors.help_categories(language=language),
-        popular=selectors.popular_articles(language=language),
-    )
+    categories, popular = selectors.help_home(language=language)
+    context = _context(request, language, categories=categories, popular=popular)
     return _remember_language(request, render(request, "kb/help_home.html", context))
 
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     language = visitor_language(request)
-    category = get_object_or_404(Category, slug=slug)
-    page = Paginator(selectors.category_articles(category=category, language=language), 30).get_page(
-        request.GET.get("page")
-    )
-    articles = selectors.with_display(page.object_list, language=language)
+    try:
+        pages = selectors.help_category(slug=slug, language=language)
+    except Category.DoesNotExist as missing:
+        raise Http404("No such category.") from missing
+    page = Paginator(range(pages.count), CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    articles = pages.page(number=page.number, size=CATEGORY_PAGE_SIZE)
     if not articles and page.number == 1:
         raise Http404("No public articles in this category.")
-    context = _context(request, language, category=category, page=page, articles=articles)
+    context = _context(request, language, category=pages.category, page=page, articles=articles)
     return _remember_language(request, render(request, "kb/help_category.html", context))
 
 

@@ -12,7 +12,8 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from helpdesk.roles import is_staff_member, sees_all_teams
 from tickets.models import Message, Ticket
 
-from .models import Article, ArticleRevision, ArticleTranslation, ArticleVote, Category
+from . import help_cache
+from .models import Article, ArticleRevision, ArticleTranslation, ArticleVote, Category, Section
 from .services import search_config_for
 
 MAX_QUERY_WORDS = 8
@@ -47,10 +48,19 @@ def _with_display(articles, language: str) -> list[Article]:
 # The public help center
 
 
-def help_categories(*, language: str) -> QuerySet[Category]:
-    """Categories that hold at least one public article, with their sections."""
+def help_home(*, language: str) -> tuple[list[Category], list[Article]]:
+    """The categories holding public articles (with `article_count`) and the most viewed articles.
+
+    Kept per process until articles or popularity change (kb/help_cache.py).
+    """
+    return help_cache.kept(
+        f"home:{language}", lambda: (help_categories(), popular_articles(language=language))
+    )
+
+
+def help_categories() -> list[Category]:
     public = Q(sections__articles__state=Article.State.PUBLISHED, sections__articles__is_internal=False)
-    return (
+    return list(
         Category.objects.annotate(article_count=Count("sections__articles", filter=public))
         .filter(article_count__gt=0)
         .order_by("position", "name")
@@ -65,6 +75,29 @@ def popular_articles(*, language: str, limit: int = 8) -> list[Article]:
         .prefetch_related(_translations(language))[:limit]
     )
     return _with_display(articles, language)
+
+
+class CategoryPages:
+    """A category, how many public articles it holds, and its pages as they are asked for."""
+
+    def __init__(self, *, slug: str, language: str) -> None:
+        self.category = Category.objects.get(slug=slug)
+        self.count = category_articles(category=self.category, language=language).count()
+        self.language = language
+        self._pages: dict[tuple[int, int], list[Article]] = {}
+
+    def page(self, *, number: int, size: int) -> list[Article]:
+        """Page `number` (from 1) of the public articles, each with `display`."""
+        if (number, size) not in self._pages:
+            start = (number - 1) * size
+            articles = category_articles(category=self.category, language=self.language)[start : start + size]
+            self._pages[number, size] = _with_display(articles, self.language)
+        return self._pages[number, size]
+
+
+def help_category(*, slug: str, language: str) -> CategoryPages:
+    """The category's public pages, kept per process until articles change; raises DoesNotExist."""
+    return help_cache.kept(f"category:{slug}:{language}", lambda: CategoryPages(slug=slug, language=language))
 
 
 def category_articles(*, category: Category, language: str) -> QuerySet[Article]:
@@ -84,32 +117,93 @@ def with_display(articles, *, language: str) -> list[Article]:
 
 
 def public_article(*, pk: int, language: str) -> tuple[Article, ArticleTranslation, list[str]]:
-    """The article, its translation to show and the languages it exists in; raises DoesNotExist."""
-    article = Article.objects.public().select_related("section__category").get(pk=pk)
-    translations = {
-        t.language: t
-        for t in ArticleTranslation.objects.filter(article=article).defer("search_vector", "body_markdown")
-    }
+    """The article, its translation to show and the languages it exists in; raises DoesNotExist.
+
+    One query for the article, its section, category and translations: the article page is the
+    help center's most visited, and two ORM queries cost more to build than to run.
+    """
+    translations = {t.language: t for t in ArticleTranslation.objects.raw(_PUBLIC_ARTICLE_SQL, [pk])}
     if not translations:
         raise Article.DoesNotExist
     shown = translations.get(language) or translations.get(settings.KB_DEFAULT_LANGUAGE)
     shown = shown or translations[min(translations)]
+    category = Category(id=shown.category_id, slug=shown.category_slug, name=shown.category_name)
+    section = Section(id=shown.section_id, name=shown.section_name, category=category)
+    article = Article(id=pk, section=section, state=Article.State.PUBLISHED, is_internal=False)
     return article, shown, sorted(translations)
 
 
+_PUBLIC_ARTICLE_SQL = f"""
+    SELECT t.id, t.article_id, t.language, t.title, t.slug, t.body_html, t.updated_at,
+           s.id AS section_id, s.name AS section_name,
+           c.id AS category_id, c.slug AS category_slug, c.name AS category_name
+    FROM kb_articletranslation t
+    JOIN kb_article a ON a.id = t.article_id
+    JOIN kb_section s ON s.id = a.section_id
+    JOIN kb_category c ON c.id = s.category_id
+    WHERE t.article_id = %s AND a.state = '{Article.State.PUBLISHED}' AND NOT a.is_internal
+"""  # noqa: S608  # constants only; the id is a parameter
+
+
 def related_articles(*, article: Article, language: str, limit: int = 5) -> list[Article]:
-    """Public articles sharing the most keywords with `article`, then others from its section."""
-    keyword_ids = Article.keywords.through.objects.filter(article_id=article.pk).values("keyword_id")
-    related = (
-        Article.objects.public()
-        .filter(Q(section_id=article.section_id) | Q(keywords__in=keyword_ids))
-        .exclude(pk=article.pk)
-        .annotate(shared=Count("keywords", filter=Q(keywords__in=keyword_ids), distinct=True))
-        .only("id", "popularity")
-        .order_by("-shared", "-popularity", "-id")
-        .prefetch_related(_translations(language))[:limit]
+    """Public articles sharing the most keywords with `article`, then others from its section.
+
+    Ties go to the more popular, then the newer. Written as two small index scans (articles
+    sharing a keyword, then the section's others), each cut to `limit` before they are merged:
+    one query over "same section or shared keyword" read every article and every keyword link.
+    """
+    params = {
+        "pk": article.pk,
+        "section": article.section_id,
+        "limit": limit,
+        "language": language,
+        "default": settings.KB_DEFAULT_LANGUAGE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_RELATED_SQL, params)
+        rows = cursor.fetchall()
+    shown: dict[int, dict[str, ArticleTranslation]] = {}
+    for article_id, translation_language, title, slug in rows:
+        translation = ArticleTranslation(
+            article_id=article_id, language=translation_language, title=title, slug=slug
+        )
+        shown.setdefault(article_id, {})[translation_language] = translation
+    related = []
+    for article_id, by_language in shown.items():
+        item = Article(id=article_id)
+        item.display = by_language.get(language) or by_language[settings.KB_DEFAULT_LANGUAGE]
+        related.append(item)
+    return related
+
+
+_PUBLIC = f"a.state = '{Article.State.PUBLISHED}' AND NOT a.is_internal AND a.id <> %(pk)s"
+_RELATED_SQL = f"""
+    WITH shared AS (
+        SELECT article_id, COUNT(*) AS shared FROM kb_article_keywords
+        WHERE keyword_id IN (SELECT keyword_id FROM kb_article_keywords WHERE article_id = %(pk)s)
+        GROUP BY article_id
+    ),
+    candidates AS (
+        SELECT * FROM (
+            SELECT a.id, s.shared, a.popularity FROM shared s JOIN kb_article a ON a.id = s.article_id
+            WHERE {_PUBLIC}
+            ORDER BY s.shared DESC, a.popularity DESC, a.id DESC LIMIT %(limit)s
+        ) AS by_keywords
+        UNION ALL
+        SELECT * FROM (
+            SELECT a.id, 0, a.popularity FROM kb_article a
+            WHERE a.section_id = %(section)s AND {_PUBLIC}
+              AND a.id NOT IN (SELECT article_id FROM shared)
+            ORDER BY a.popularity DESC, a.id DESC LIMIT %(limit)s
+        ) AS by_section
+    ),
+    best AS (
+        SELECT * FROM candidates ORDER BY shared DESC, popularity DESC, id DESC LIMIT %(limit)s
     )
-    return _with_display(related, language)
+    SELECT b.id, t.language, t.title, t.slug FROM best b
+    JOIN kb_articletranslation t ON t.article_id = b.id AND t.language IN (%(language)s, %(default)s)
+    ORDER BY b.shared DESC, b.popularity DESC, b.id DESC
+"""  # noqa: S608  # constants only; values are parameters
 
 
 def article_votes(*, article: Article) -> dict[str, int]:

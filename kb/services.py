@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .help_cache import help_center_changed
 from .markdown import html_to_text, render_markdown
 from .models import (
     Article,
@@ -84,6 +85,7 @@ def article_create(
         by=by,
         summary="Created",
     )
+    help_center_changed()
     return article
 
 
@@ -118,6 +120,7 @@ def article_update(
         by=by,
         summary=summary,
     )
+    help_center_changed()
     return article
 
 
@@ -163,6 +166,7 @@ def translation_save(
         summary=summary[:200],
     )
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+    help_center_changed()
     return translation
 
 
@@ -226,6 +230,12 @@ def article_view_record(*, article_id: int, from_suggestion: bool = False, day: 
 
 
 def _counter_upsert(sql: str, params: list) -> None:
+    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
+        # One round trip instead of four: PostgreSQL runs a query string of several statements
+        # as one implicit transaction, so SET LOCAL still applies to the upsert alone.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO OFF; {sql}", params)
+        return
     with _statistics_transaction(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -266,7 +276,9 @@ def popularity_refresh() -> int:
         .annotate(total=Sum("views"))
         .values("total")
     )
-    return Article.objects.update(popularity=Coalesce(Subquery(views), 0))
+    updated = Article.objects.update(popularity=Coalesce(Subquery(views), 0))
+    help_center_changed()  # popular articles and related ones are ordered by it
+    return updated
 
 
 def deflection_suggestions_shown(*, session_key: str, count: int) -> None:
