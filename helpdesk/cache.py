@@ -57,6 +57,16 @@ class FailSoftRedisCacheClient(RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
         self._location = ",".join(servers)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        # Django builds a redis.Redis (and its table of ~170 reply callbacks) on every call; one
+        # per connection pool serves every call (a client is safe to share between threads).
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
     def _soft(self, call, fallback, *args):
         if outages.is_down(self._location):
