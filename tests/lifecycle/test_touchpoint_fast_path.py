@@ -144,3 +144,21 @@ def test_touchpoint_of_a_customer_that_does_not_exist_is_refused(db):
 
     with pytest.raises(ValidationError):
         touchpoint_record(customer=Customer(pk=987654), type="visited", occurred_at=days_ago(1))
+
+
+@pytest.mark.parametrize("purchases_for_loyalty", [2, 3])
+def test_touchpoint_applies_the_thresholds_read_with_the_lock(customer, record, purchases_for_loyalty):
+    LifecycleSettings.objects.filter(pk=1).update(purchases_for_loyalty=purchases_for_loyalty)
+    record("purchase", 30, value=Decimal(5))
+    customer = record("purchase", 20, value=Decimal(5))
+    assert (customer.stage == Stage.LOYALTY) == (purchases_for_loyalty == 2)
+
+
+def test_touchpoint_without_a_settings_row_uses_the_defaults(customer, record):
+    LifecycleSettings.objects.all().delete()
+    for ago in (30, 20, 10, 5):
+        customer = record("purchase", ago, value=Decimal(5))
+    assert customer.stage != Stage.LOYALTY  # the default takes five purchases
+    customer = record("purchase", 1, value=Decimal(5))
+    assert customer.stage == Stage.LOYALTY
+    assert LifecycleSettings.objects.exists()
