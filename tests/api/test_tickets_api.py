@@ -302,6 +302,30 @@ def test_list_cursor_pages_through_every_ordering(agent, team, ordering):
         assert back["results"] == seen[-len(page["results"]) - 3 : -len(page["results"])]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"tags": ["Billing", "VIP", "billing"], "priority": "urgent", "type": "incident", "language": "de"},
+        {"customer_name": "Ann Example", "channel": "email", "priority": "low"},
+        {"direction": "outbound", "tags": ["follow up"]},
+    ],
+)
+def test_create_answers_what_a_fresh_read_of_the_ticket_gives(agent, team, extra, settings):
+    """The created ticket is answered from memory, not read back: it must give the same output."""
+    from lifecycle.services import customer_find_or_create
+
+    settings.TIME_ZONE = "America/St_Johns"
+    customer_find_or_create(email="known@example.com", name="Known Customer")
+    for address in ("known@example.com", "new@example.com"):
+        payload = {"subject": " Broken\tkettle ", "body": "It broke", "customer_email": address.upper()}
+        payload |= {"team": team.pk} if extra.get("direction") else {}
+        response = client_for(agent).post("/api/v1/tickets/", payload | extra, format="json")
+        assert response.status_code == 201, response.json()
+        assert response.json() == _declared(response.json()["id"])
+    assert response.json()["customer"]["name"] == extra.get("customer_name", "")
+
+
 def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, team):
     other = TeamFactory()
     client = client_for(agent)

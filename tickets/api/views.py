@@ -87,7 +87,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = self._valid(s.TicketCreateSerializer, request.data)
         ticket = services.ticket_create(by=request.user, body_html="", **data)
-        return Response(self._read(ticket), status=status.HTTP_201_CREATED)
+        # Answered from the ticket as ticket_create left it, holding its team and locked customer,
+        # rather than read back: a new ticket's tags are the ones it was opened with.
+        ticket.tag_list = list(ticket.tags.all()) if data.get("tags") else []
+        return Response(s.TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change status, priority, type, assignee, team or tags",
