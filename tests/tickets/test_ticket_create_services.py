@@ -176,3 +176,19 @@ def test_ticket_create_redelivered_message_opens_nothing_new():
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.count() == events
     assert TouchpointEvent.objects.count() == 1
+
+
+def test_ticket_create_for_a_known_address_keeps_its_customer_and_ignores_the_name():
+    known = CustomerFactory(email="ann@example.test", display_name="Ann")
+    ticket = ticket_create(subject="Hi", body="x", customer_email="ANN@example.test", customer_name="Other")
+    assert ticket.customer == known and ticket.customer.display_name == "Ann"
+    assert Customer.objects.count() == 1
+
+
+def test_ticket_create_for_an_address_left_on_a_merged_customer_opens_for_the_survivor():
+    survivor = CustomerFactory()
+    merged = CustomerFactory(email="old@example.test")
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
+    ticket = ticket_create(subject="Hi", body="x", customer_email="old@example.test")
+    assert ticket.customer == survivor
+    assert TouchpointEvent.objects.get(data__ticket=ticket.pk).customer == survivor

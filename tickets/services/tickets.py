@@ -170,6 +170,10 @@ def ticket_create(
 
 def _customer_locked(*, email: str, name: str) -> Customer:
     """The customer for `email`, locked so their tickets open one at a time, with their current stage."""
+    try:  # the usual case, an address of a customer not merged into another, in one query
+        return Customer.objects.select_for_update(of=("self",)).get(emails__address=email, merged_into=None)
+    except Customer.DoesNotExist:
+        pass
     customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
