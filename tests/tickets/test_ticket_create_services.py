@@ -192,3 +192,21 @@ def test_ticket_create_for_an_address_left_on_a_merged_customer_opens_for_the_su
     ticket = ticket_create(subject="Hi", body="x", customer_email="old@example.test")
     assert ticket.customer == survivor
     assert TouchpointEvent.objects.get(data__ticket=ticket.pk).customer == survivor
+
+
+@pytest.mark.parametrize("direction", ["inbound", "outbound"])
+def test_ticket_create_stores_the_first_message_times_with_the_row(direction):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        ticket = ticket_create(
+            subject="Hi", body="x", customer_email="c@example.test", direction=direction, by=staff_user(AGENT)
+        )
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "tickets_ticket"')]
+    # Inbound: the row is written once; an outbound ticket's first reply time is set by message_add.
+    assert len(updates) == (direction == "outbound")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    message = stored.messages.get()
+    assert stored.last_message_at == message.created_at == stored.created_at == stored.updated_at
+    assert stored.first_public_reply_at == (message.created_at if direction == "outbound" else None)

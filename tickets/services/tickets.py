@@ -136,6 +136,8 @@ def ticket_create(
         first_response_due_at=first_due,
         resolution_due_at=resolution_due,
         solved_at=solved_at_after(before=Ticket.Status.NEW, after=status, solved_at=None, at=at),
+        # The first message is stored at `at` (message_add): no update of the row to say so.
+        last_message_at=at,
         created_at=at,
         updated_at=at,
     )
