@@ -82,12 +82,29 @@ def _locked_rows(pks: set[int]) -> dict[int, Customer]:
     thresholds = _thresholds_selected()
     rows = Customer.objects.select_for_update().annotate(**thresholds).filter(pk__in=pks).order_by("pk")
     locked = {row.pk: row for row in rows}
-    if locked and getattr(next(iter(locked.values())), f"threshold_{THRESHOLDS[0]}") is None:
+    _thresholds_fill(list(locked.values()))
+    return locked
+
+
+def _thresholds_fill(rows: list[Customer]) -> None:
+    if rows and getattr(rows[0], f"threshold_{THRESHOLDS[0]}") is None:
         current = thresholds_current()  # the settings row was deleted: load() makes it again
-        for row in locked.values():
+        for row in rows:
             for name in THRESHOLDS:
                 setattr(row, f"threshold_{name}", getattr(current, name))
-    return locked
+
+
+def customer_lock_by_email(address: str) -> Customer | None:
+    """The customer who owns `address` (lower-cased), locked and with the thresholds as
+    customers_lock gives it, in one query; None when nobody owns it or its owner was merged into
+    another (find or create them, then customers_lock)."""
+    rows = list(
+        Customer.objects.select_for_update(of=("self",))
+        .annotate(**_thresholds_selected())
+        .filter(emails__address=address, merged_into=None)
+    )
+    _thresholds_fill(rows)
+    return rows[0] if rows else None
 
 
 def _lock(customer: Customer) -> Customer:

@@ -210,3 +210,19 @@ def test_ticket_create_stores_the_first_message_times_with_the_row(direction):
     message = stored.messages.get()
     assert stored.last_message_at == message.created_at == stored.created_at == stored.updated_at
     assert stored.first_public_reply_at == (message.created_at if direction == "outbound" else None)
+
+
+def test_ticket_create_for_a_known_address_reads_the_customer_once():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    known = CustomerFactory(email="ann@example.test")
+    ticket_create(subject="First", body="x", customer_email="ann@example.test")
+    with CaptureQueriesContext(connection) as captured:
+        ticket = ticket_create(subject="Second", body="x", customer_email="ann@example.test")
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len([sql for sql in reads if 'FROM "lifecycle_customer"' in sql]) == 1
+    assert (
+        ticket.customer == known and ticket.customer_stage_at_open == Customer.objects.get(pk=known.pk).stage
+    )
+    assert TouchpointEvent.objects.filter(customer=known, type="support_ticket").count() == 2

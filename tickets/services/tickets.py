@@ -12,7 +12,13 @@ from accounts.models import AuditEntry
 from accounts.services import audit_record
 from helpdesk.roles import WORKSPACE_ROLES, has_role
 from lifecycle.models import Customer
-from lifecycle.services import customer_find_or_create, normalize_email, touchpoint_record
+from lifecycle.services import (
+    customer_find_or_create,
+    customer_lock_by_email,
+    customers_lock,
+    normalize_email,
+    touchpoint_record,
+)
 
 from ..models import Message, SatisfactionRating, Tag, Team, Ticket, TicketEvent
 from ..sanitize import plain_text
@@ -166,18 +172,19 @@ def ticket_create(
         occurred_at=at,
         idempotency_key=f"ticket:{ticket.pk}",
         data={"ticket": ticket.pk, "channel": channel, "direction": direction},
+        locked=True,
     )
     return ticket
 
 
 def _customer_locked(*, email: str, name: str) -> Customer:
-    """The customer for `email`, locked so their tickets open one at a time, with their current stage."""
-    try:  # the usual case, an address of a customer not merged into another, in one query
-        return Customer.objects.select_for_update(of=("self",)).get(emails__address=email, merged_into=None)
-    except Customer.DoesNotExist:
-        pass
-    customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
-    return Customer.objects.select_for_update().get(pk=customer.pk)
+    """The customer for `email`, locked so their tickets open one at a time, with their current stage
+    (as lifecycle locks them, so that the support touchpoint does not lock and read them again)."""
+    customer = customer_lock_by_email(email)  # the usual case: one query
+    if customer is None:  # a new address, or one left on a customer merged into another
+        customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
+        customer = customers_lock([customer])[customer.pk]
+    return customer
 
 
 def _created_after(ticket: Ticket, *, tag_names: list[str]) -> dict:
