@@ -326,6 +326,23 @@ def test_create_answers_what_a_fresh_read_of_the_ticket_gives(agent, team, extra
     assert response.json()["customer"]["name"] == extra.get("customer_name", "")
 
 
+def test_create_for_a_known_customer_queries(agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(agent)
+    payload = {"subject": "Broken", "body": "It broke", "customer_email": "ann@example.com"}
+    assert client.post("/api/v1/tickets/", payload, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post("/api/v1/tickets/", payload, format="json").status_code == 201
+    statements = [
+        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # token, roles, customer (locked, with the lifecycle thresholds), SLA policy, ticket, CREATED,
+    # message, MESSAGE, (search document on PostgreSQL), touchpoint, customer state
+    assert len(statements) == (11 if connection.vendor == "postgresql" else 10), statements
+
+
 def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, team):
     other = TeamFactory()
     client = client_for(agent)
