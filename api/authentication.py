@@ -26,8 +26,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Invalid token header: the token has invalid characters."
             ) from exc
-        token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(raw)).first()
-        if token is None or not token.user.is_active:
+        # key_hash is unique: get() without active()'s conditions and first()'s ordering, which cost
+        # more to build than the query takes; is_active applies the same conditions to the row.
+        try:
+            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw))
+        except ApiToken.DoesNotExist:
+            token = None
+        if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

@@ -72,10 +72,13 @@ def touchpoint_record(
     idempotency_key: str = "",
     value: Decimal | None = None,
     data: dict | None = None,
+    locked: bool = False,
 ) -> TouchpointEvent:
     """Record one touchpoint and apply the lifecycle rules from its time on.
 
     A repeated (source, idempotency_key) returns the first event and changes nothing.
+    `locked`: the caller holds `customer` as customers_lock or customer_lock_by_email returned it
+    in this transaction, unchanged since, so it is not locked and read again.
     """
     event = EventInput(
         customer=customer,
@@ -86,22 +89,26 @@ def touchpoint_record(
         value=value,
         data=data,
     )
-    result = touchpoints_record_bulk(events=[event])
+    result = touchpoints_record_bulk(events=[event], locked=locked)
     return (result.created or result.duplicates)[0]
 
 
 @transaction.atomic
-def touchpoints_record_bulk(*, events: list[EventInput]) -> BulkResult:
+def touchpoints_record_bulk(*, events: list[EventInput], locked: bool = False) -> BulkResult:
     """Record events with the history that recording them one by one would give.
 
     Events whose (source, idempotency_key) is already recorded are returned as duplicates and
-    change nothing; a key repeated within `events` counts once.
+    change nothing; a key repeated within `events` counts once. `locked`: as for touchpoint_record,
+    for every event's customer.
     """
     for event in events:
         _validate_event(event)
     now = timezone.now()
     fresh = _first_of_each_key(events)
-    customers = customers_lock(e.customer for e in fresh)
+    if locked:
+        customers = {e.customer.pk: e.customer for e in fresh}
+    else:
+        customers = customers_lock(e.customer for e in fresh)
     rows = [_event_row(e, customer=customers[e.customer.pk], now=now) for e in fresh]
     created = _insert_new(rows)
     inserted = {id(row) for row in created}

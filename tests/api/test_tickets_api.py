@@ -247,6 +247,102 @@ def test_list_rows_are_exactly_what_the_declared_fields_give(agent, team):
         assert tags == (["billing", "vip"] if ticket.pk == full.pk else [])
 
 
+def _declared(pk: int) -> dict:
+    from tickets.api.serializers import TicketSerializer
+
+    rows = Ticket.objects.select_related("team", "assignee", "customer").prefetch_related("tags")
+    return TicketSerializer().declared_representation(rows.get(pk=pk))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/St_Johns"])
+def test_list_page_is_exactly_what_the_declared_fields_give(agent, team, zone, settings):
+    """The list reads rows of values, not model instances: each must give the same output."""
+    from tickets.services import ticket_merge, ticket_reply, ticket_set_status
+
+    settings.TIME_ZONE = zone
+    nameless = staff_user(AGENT, first_name="", last_name="")
+    plain = TicketFactory(subject="Plain")
+    full = TicketFactory(team=team, assignee=agent, tags=["vip", "billing"], priority="urgent", language="de")
+    solved = TicketFactory(team=team, assignee=nameless, tags=["zebra"])
+    ticket_reply(ticket=solved, by=agent, body="Done")
+    ticket_set_status(ticket=solved, status="solved", by=agent)
+    merged = TicketFactory(team=team, tags=["billing"])
+    ticket_merge(source=merged, target=full, by=agent)
+    full.customer.display_name = ""
+    full.customer.save()
+    client = APIClient()
+    client.force_authenticate(staff_user("admin"))
+    listed = client.get("/api/v1/tickets/").json()["results"]
+    assert [row["id"] for row in listed] == [merged.pk, solved.pk, full.pk, plain.pk]
+    for row in listed:
+        assert row == _declared(row["id"])
+    assert listed[1]["tags"] == ["zebra"] and listed[2]["tags"] == ["billing", "vip"]
+    assert listed[1]["assignee"]["name"] == "" and listed[1]["first_public_reply_at"] is not None
+
+
+@pytest.mark.parametrize("ordering", ["id", "-id", "created_at", "-updated_at", "priority", "-priority"])
+def test_list_cursor_pages_through_every_ordering(agent, team, ordering):
+    from datetime import timedelta
+
+    # Many tickets share a priority: paging must neither repeat nor skip any among them.
+    tickets = [TicketFactory(team=team, priority=["low", "high", "urgent"][i % 3]) for i in range(12)]
+    for i, ticket in enumerate(tickets):
+        moment = ticket.created_at - timedelta(minutes=i)
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=moment, updated_at=moment)
+    client = client_for(agent)
+    page = client.get(f"/api/v1/tickets/?page_size=3&ordering={ordering}").json()
+    seen = page["results"]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        seen += page["results"]
+    assert sorted(row["id"] for row in seen) == sorted(t.pk for t in tickets)
+    for row in seen:
+        assert row == _declared(row["id"])
+    back = client.get(page["previous"]).json()
+    assert back["results"] == seen[-len(page["results"]) - 3 : -len(page["results"])]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"tags": ["Billing", "VIP", "billing"], "priority": "urgent", "type": "incident", "language": "de"},
+        {"customer_name": "Ann Example", "channel": "email", "priority": "low"},
+        {"direction": "outbound", "tags": ["follow up"]},
+    ],
+)
+def test_create_answers_what_a_fresh_read_of_the_ticket_gives(agent, team, extra, settings):
+    """The created ticket is answered from memory, not read back: it must give the same output."""
+    from lifecycle.services import customer_find_or_create
+
+    settings.TIME_ZONE = "America/St_Johns"
+    customer_find_or_create(email="known@example.com", name="Known Customer")
+    for address in ("known@example.com", "new@example.com"):
+        payload = {"subject": " Broken\tkettle ", "body": "It broke", "customer_email": address.upper()}
+        payload |= {"team": team.pk} if extra.get("direction") else {}
+        response = client_for(agent).post("/api/v1/tickets/", payload | extra, format="json")
+        assert response.status_code == 201, response.json()
+        assert response.json() == _declared(response.json()["id"])
+    assert response.json()["customer"]["name"] == extra.get("customer_name", "")
+
+
+def test_create_for_a_known_customer_queries(agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(agent)
+    payload = {"subject": "Broken", "body": "It broke", "customer_email": "ann@example.com"}
+    assert client.post("/api/v1/tickets/", payload, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post("/api/v1/tickets/", payload, format="json").status_code == 201
+    statements = [
+        q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # token, roles, customer (locked, with the lifecycle thresholds), SLA policy, ticket, CREATED,
+    # message, MESSAGE, (search document on PostgreSQL), touchpoint, customer state
+    assert len(statements) == (11 if connection.vendor == "postgresql" else 10), statements
+
+
 def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, team):
     other = TeamFactory()
     client = client_for(agent)

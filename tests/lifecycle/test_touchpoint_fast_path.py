@@ -144,3 +144,66 @@ def test_touchpoint_of_a_customer_that_does_not_exist_is_refused(db):
 
     with pytest.raises(ValidationError):
         touchpoint_record(customer=Customer(pk=987654), type="visited", occurred_at=days_ago(1))
+
+
+@pytest.mark.parametrize("purchases_for_loyalty", [2, 3])
+def test_touchpoint_applies_the_thresholds_read_with_the_lock(customer, record, purchases_for_loyalty):
+    LifecycleSettings.objects.filter(pk=1).update(purchases_for_loyalty=purchases_for_loyalty)
+    record("purchase", 30, value=Decimal(5))
+    customer = record("purchase", 20, value=Decimal(5))
+    assert (customer.stage == Stage.LOYALTY) == (purchases_for_loyalty == 2)
+
+
+def test_touchpoint_without_a_settings_row_uses_the_defaults(customer, record):
+    LifecycleSettings.objects.all().delete()
+    for ago in (30, 20, 10, 5):
+        customer = record("purchase", ago, value=Decimal(5))
+    assert customer.stage != Stage.LOYALTY  # the default takes five purchases
+    customer = record("purchase", 1, value=Decimal(5))
+    assert customer.stage == Stage.LOYALTY
+    assert LifecycleSettings.objects.exists()
+
+
+def test_customer_lock_by_email_gives_the_owner_as_customers_lock_does(customer):
+    from lifecycle.services import customer_lock_by_email, customers_lock
+
+    address = customer.emails.get().address
+    found = customer_lock_by_email(address)
+    locked = customers_lock([customer])[customer.pk]
+    assert found == customer
+    for name in (
+        "stage",
+        "stage_since",
+        "last_input_at",
+        "purchase_count",
+        "threshold_purchases_for_loyalty",
+    ):
+        assert getattr(found, name) == getattr(locked, name)
+    assert customer_lock_by_email("nobody@example.test") is None
+    Customer.objects.filter(pk=customer.pk).update(merged_into=CustomerFactory())
+    assert customer_lock_by_email(address) is None
+
+
+def test_touchpoint_of_a_customer_the_caller_locked_is_recorded_as_any_other(record):
+    from lifecycle.services import customer_lock_by_email
+
+    twins = [CustomerFactory(email=f"twin{i}@example.test") for i in range(2)]
+    for twin in twins:
+        for ago in (30, 20):
+            record("purchase", ago, target=twin, value=Decimal(5))
+    touchpoint_record(customer=twins[0], type="purchase", occurred_at=days_ago(1), value=Decimal(5))
+    held = customer_lock_by_email("twin1@example.test")
+    sql = _statements(
+        lambda: touchpoint_record(
+            customer=held, type="purchase", occurred_at=days_ago(1), value=Decimal(5), locked=True
+        )
+    )
+    assert not [s for s in sql if s.startswith("SELECT")]  # not locked and read again
+    first, second = (Customer.objects.get(pk=twin.pk) for twin in twins)
+    assert (second.stage, second.purchase_count) == (first.stage, first.purchase_count) == (held.stage, 3)
+    assert second.last_input_at == held.last_input_at and second.stage_since == held.stage_since
+    changes = [
+        list(StageChange.objects.filter(customer=twin).values_list("from_stage", "to_stage"))
+        for twin in twins
+    ]
+    assert changes[0] == changes[1]

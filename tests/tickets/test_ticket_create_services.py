@@ -176,3 +176,53 @@ def test_ticket_create_redelivered_message_opens_nothing_new():
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.count() == events
     assert TouchpointEvent.objects.count() == 1
+
+
+def test_ticket_create_for_a_known_address_keeps_its_customer_and_ignores_the_name():
+    known = CustomerFactory(email="ann@example.test", display_name="Ann")
+    ticket = ticket_create(subject="Hi", body="x", customer_email="ANN@example.test", customer_name="Other")
+    assert ticket.customer == known and ticket.customer.display_name == "Ann"
+    assert Customer.objects.count() == 1
+
+
+def test_ticket_create_for_an_address_left_on_a_merged_customer_opens_for_the_survivor():
+    survivor = CustomerFactory()
+    merged = CustomerFactory(email="old@example.test")
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
+    ticket = ticket_create(subject="Hi", body="x", customer_email="old@example.test")
+    assert ticket.customer == survivor
+    assert TouchpointEvent.objects.get(data__ticket=ticket.pk).customer == survivor
+
+
+@pytest.mark.parametrize("direction", ["inbound", "outbound"])
+def test_ticket_create_stores_the_first_message_times_with_the_row(direction):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        ticket = ticket_create(
+            subject="Hi", body="x", customer_email="c@example.test", direction=direction, by=staff_user(AGENT)
+        )
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "tickets_ticket"')]
+    # Inbound: the row is written once; an outbound ticket's first reply time is set by message_add.
+    assert len(updates) == (direction == "outbound")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    message = stored.messages.get()
+    assert stored.last_message_at == message.created_at == stored.created_at == stored.updated_at
+    assert stored.first_public_reply_at == (message.created_at if direction == "outbound" else None)
+
+
+def test_ticket_create_for_a_known_address_reads_the_customer_once():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    known = CustomerFactory(email="ann@example.test")
+    ticket_create(subject="First", body="x", customer_email="ann@example.test")
+    with CaptureQueriesContext(connection) as captured:
+        ticket = ticket_create(subject="Second", body="x", customer_email="ann@example.test")
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len([sql for sql in reads if 'FROM "lifecycle_customer"' in sql]) == 1
+    assert (
+        ticket.customer == known and ticket.customer_stage_at_open == Customer.objects.get(pk=known.pk).stage
+    )
+    assert TouchpointEvent.objects.filter(customer=known, type="support_ticket").count() == 2

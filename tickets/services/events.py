@@ -52,9 +52,12 @@ def event_record(
 
 
 def ticket_touch(ticket: Ticket, fields: list[str], *, at: datetime | None = None) -> None:
-    """Save `fields` and move updated_at forward (never back, for imported history)."""
+    """Save `fields` and move updated_at forward (never back, for imported history); with no
+    field to save and updated_at where it was, there is nothing to write."""
+    before = ticket.updated_at
     ticket_touch_in_memory(ticket, at=at or timezone.now())
-    ticket.save(update_fields=[*fields, "updated_at"])
+    if fields or ticket.updated_at != before:
+        ticket.save(update_fields=[*fields, "updated_at"])
 
 
 def ticket_touch_in_memory(ticket: Ticket, *, at: datetime) -> None:

@@ -10,9 +10,11 @@ def sla_due_times(*, priority: str, direction: str, created_at: datetime) -> tup
 
     An outbound ticket starts with the agent's own reply, so it has no first-response target.
     """
-    return sla_due_times_under(
-        SLAPolicy.objects.filter(priority=priority).first(), direction=direction, created_at=created_at
-    )
+    try:  # one policy per priority (unique): get() spares first()'s ordering
+        policy = SLAPolicy.objects.get(priority=priority)
+    except SLAPolicy.DoesNotExist:
+        policy = None
+    return sla_due_times_under(policy, direction=direction, created_at=created_at)
 
 
 def sla_policies() -> dict[str, SLAPolicy]:

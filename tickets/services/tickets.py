@@ -12,7 +12,13 @@ from accounts.models import AuditEntry
 from accounts.services import audit_record
 from helpdesk.roles import WORKSPACE_ROLES, has_role
 from lifecycle.models import Customer
-from lifecycle.services import customer_find_or_create, normalize_email, touchpoint_record
+from lifecycle.services import (
+    customer_find_or_create,
+    customer_lock_by_email,
+    customers_lock,
+    normalize_email,
+    touchpoint_record,
+)
 
 from ..models import Message, SatisfactionRating, Tag, Team, Ticket, TicketEvent
 from ..sanitize import plain_text
@@ -136,6 +142,8 @@ def ticket_create(
         first_response_due_at=first_due,
         resolution_due_at=resolution_due,
         solved_at=solved_at_after(before=Ticket.Status.NEW, after=status, solved_at=None, at=at),
+        # The first message is stored at `at` (message_add): no update of the row to say so.
+        last_message_at=at,
         created_at=at,
         updated_at=at,
     )
@@ -164,14 +172,19 @@ def ticket_create(
         occurred_at=at,
         idempotency_key=f"ticket:{ticket.pk}",
         data={"ticket": ticket.pk, "channel": channel, "direction": direction},
+        locked=True,
     )
     return ticket
 
 
 def _customer_locked(*, email: str, name: str) -> Customer:
-    """The customer for `email`, locked so their tickets open one at a time, with their current stage."""
-    customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
-    return Customer.objects.select_for_update().get(pk=customer.pk)
+    """The customer for `email`, locked so their tickets open one at a time, with their current stage
+    (as lifecycle locks them, so that the support touchpoint does not lock and read them again)."""
+    customer = customer_lock_by_email(email)  # the usual case: one query
+    if customer is None:  # a new address, or one left on a customer merged into another
+        customer = customer_find_or_create(email=email, name=plain_text(name, single_line=True))
+        customer = customers_lock([customer])[customer.pk]
+    return customer
 
 
 def _created_after(ticket: Ticket, *, tag_names: list[str]) -> dict:
