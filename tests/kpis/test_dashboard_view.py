@@ -92,15 +92,15 @@ def test_dashboard_figures_are_cached_until_the_tables_change(client, manager, t
 
 
 def test_dashboard_query_count_is_fixed(client, manager, tickets, django_assert_num_queries):
-    """Session and filters 5, the catch-up of eager mode 7 (a worker does it otherwise; 6 on
+    """Session, user with roles, and filters 4, the catch-up of eager mode 7 (a worker does it otherwise; 6 on
     PostgreSQL, which takes both cursors' updates in one round trip), the tables' version and last
     update 2, the figures 24 (each a sum over rollups or an index-only scan), the self-service
     section 10 (kpis/kb_dashboard.py, cached for a minute)."""
     catch_up = 6 if connection.vendor == "postgresql" else 7
     client.force_login(manager)
     client.get(reverse("kpis:dashboard"), {"range": "90"})  # catch up first
-    with django_assert_num_queries(41 + catch_up):
+    with django_assert_num_queries(40 + catch_up):
         client.get(reverse("kpis:dashboard"), {"range": "30"})
     # The same question again, the tables unchanged: the figures and the section come from the cache.
-    with django_assert_num_queries(7 + catch_up):
+    with django_assert_num_queries(6 + catch_up):
         client.get(reverse("kpis:dashboard"), {"range": "30"})
