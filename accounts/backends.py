@@ -33,15 +33,26 @@ def _group_names_sql(user_table: str) -> str:
     )
 
 
+def group_names() -> RawSQL:
+    """Annotate a query of users, or one that joins the user table under its own name (as
+    select_related("user") does), with their group names as `remember_roles` reads them."""
+    sql = _group_names_sql(get_user_model()._meta.db_table)
+    return RawSQL(sql, (), output_field=CharField())  # noqa: S611  # nosec B611 - no input in it
+
+
+def remember_roles(user, names: str | None) -> None:
+    """Keep the roles of `user` (helpdesk.roles.user_roles) from the annotated group names."""
+    user._helpdesk_roles = roles_from_groups((names or "").split(SEPARATOR), user)
+
+
 class RolesModelBackend(ModelBackend):
     def get_user(self, user_id):
         User = get_user_model()
-        names = RawSQL(_group_names_sql(User._meta.db_table), (), output_field=CharField())  # noqa: S611  # nosec B611 - no input in it
         try:
-            user = User._default_manager.annotate(_group_names=names).get(pk=user_id)
+            user = User._default_manager.annotate(_group_names=group_names()).get(pk=user_id)
         except User.DoesNotExist:
             return None
         if not self.user_can_authenticate(user):
             return None
-        user._helpdesk_roles = roles_from_groups((user._group_names or "").split(SEPARATOR), user)
+        remember_roles(user, user._group_names)
         return user

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from accounts.backends import group_names, remember_roles
+
 from .models import ApiToken, hash_token
 
 # Record use at most this often, so that reads do not write on every request.
@@ -29,11 +31,17 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         # key_hash is unique: get() without active()'s conditions and first()'s ordering, which cost
         # more to build than the query takes; is_active applies the same conditions to the row.
         try:
-            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw))
+            # The user's roles come in the same query (accounts.backends).
+            token = (
+                ApiToken.objects.select_related("user")
+                .annotate(_group_names=group_names())
+                .get(key_hash=hash_token(raw))
+            )
         except ApiToken.DoesNotExist:
             token = None
         if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        remember_roles(token.user, token._group_names)
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -76,3 +76,14 @@ def test_a_role_taken_away_counts_on_the_next_request(client):
     assert client.get("/tickets/").status_code == 200
     agent.groups.clear()
     assert client.get("/tickets/").status_code == 403
+
+
+def test_an_api_token_brings_its_users_roles(client):
+    from api.services import api_token_create
+
+    manager = staff_user(MANAGER)
+    _, raw = api_token_create(name="bi", user=manager, scopes=["tickets:read"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {raw}")
+    assert response.status_code == 200
+    assert not any(q["sql"].startswith('SELECT "auth_group"."name"') for q in captured.captured_queries)

@@ -338,9 +338,9 @@ def test_create_for_a_known_customer_queries(agent):
     statements = [
         q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # token, roles, customer (locked, with the lifecycle thresholds), SLA policy, ticket, CREATED,
-    # message, MESSAGE, (search document on PostgreSQL), touchpoint, customer state
-    assert len(statements) == (11 if connection.vendor == "postgresql" else 10), statements
+    # token with the user's roles, customer (locked, with the lifecycle thresholds), SLA policy,
+    # ticket, CREATED, message, MESSAGE, (search document on PostgreSQL), touchpoint, customer state
+    assert len(statements) == (10 if connection.vendor == "postgresql" else 9), statements
 
 
 def test_an_agent_may_file_a_ticket_to_another_team_or_move_one_there(agent, team):
