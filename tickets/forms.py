@@ -185,14 +185,14 @@ class TicketFieldsForm(forms.Form):
         bootstrap(self)
 
     @classmethod
-    def for_ticket(cls, ticket: Ticket, **kwargs) -> TicketFieldsForm:
+    def for_ticket(cls, ticket: Ticket, *, tag_names: list[str], **kwargs) -> TicketFieldsForm:
         initial = {
             "status": ticket.status,
             "priority": ticket.priority,
             "assignee": str(ticket.assignee_id or ""),
             "team": str(ticket.team_id or ""),
             "type": ticket.type,
-            "tags": " ".join(tag.name for tag in ticket.tags.all()),
+            "tags": " ".join(tag_names),
         }
         return cls(initial=initial, **kwargs)
 

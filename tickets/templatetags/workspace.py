@@ -193,7 +193,7 @@ def queue_row(ticket: Ticket, now: datetime) -> SafeString:
         pk=ticket.pk,
         reference=ticket.reference,
         subject=ticket.subject,
-        tags=mark_safe("".join(_TAG.format(esc(tag.name)) for tag in ticket.tag_list)),  # nosec B308, B703: escaped
+        tags=mark_safe("".join(_TAG.format(esc(name)) for name in ticket.tag_names)),  # nosec B308, B703: escaped
         customer=str(ticket.customer),
         email=ticket.requester_email,
         status_badge=status_badge(ticket.status),

@@ -41,7 +41,9 @@ def _render_page(
         "ticket": ticket,
         "composer": composer or ComposerForm(initial={"seen_message_id": page.last_public_message_id}),
         "fields_form": fields_form
-        or TicketFieldsForm.for_ticket(ticket, agents=page.agents, teams=page.teams),
+        or TicketFieldsForm.for_ticket(
+            ticket, tag_names=page.tag_names, agents=page.agents, teams=page.teams
+        ),
         "collision": collision,
         "others": presence_others(ticket_id=ticket.pk, user=request.user) if others is None else others,
         "customer_url": _customer_url(ticket.customer_id),
