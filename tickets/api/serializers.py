@@ -7,7 +7,7 @@ from rest_framework.settings import api_settings
 
 from api.serializers import StrictSerializer
 
-from ..models import Attachment, CannedReply, Message, SatisfactionRating, Team, Ticket
+from ..models import Attachment, CannedReply, Message, SatisfactionRating, Team, Ticket, reference_for
 
 User = get_user_model()
 MAX_BODY = 100_000
@@ -93,15 +93,11 @@ class TicketSerializer(serializers.ModelSerializer):
         return _moments()
 
     @cached_property
-    def _reference_prefix(self) -> str:
-        return f"{settings.TICKET_REFERENCE_PREFIX}-"  # Ticket.reference
-
-    @cached_property
     def _ticket_url_prefix(self) -> str:
         return f"{settings.SITE_URL}/tickets/"  # get_url
 
     def get_url(self, ticket: Ticket) -> str:
-        return f"{settings.SITE_URL}/tickets/{ticket.reference}/"
+        return f"{self._ticket_url_prefix}{ticket.reference}/"
 
     # What a list row reads (QuerySet.values), each named by the path its declared field follows.
     ROW_FIELDS = (
@@ -155,7 +151,7 @@ class TicketSerializer(serializers.ModelSerializer):
     def row_representation(self, row: dict, *, tags: list[str]) -> dict:
         """The output for a row of ROW_FIELDS and the ticket's tag names (the list reads rows)."""
         moment = self._moment
-        reference = f"{self._reference_prefix}{row['id']}"
+        reference = reference_for(row["id"])
         assignee_id = row["assignee_id"]
         return {
             "id": row["id"],
