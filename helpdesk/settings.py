@@ -205,6 +205,9 @@ AUTHENTICATION_BACKENDS = [
     # Sessions begun before RolesModelBackend name this one; they stay signed in.
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Read with the signed-in user in the same query (accounts.backends): the agent's teams, which every
+# workspace page scopes its tickets by.
+ACCOUNTS_USER_EXTRAS = ["tickets.teams.TeamIds"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
