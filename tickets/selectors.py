@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, IntegerField, JSONField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -31,6 +33,7 @@ from .models import (
     Message,
     SatisfactionRating,
     SavedView,
+    Tag,
     Team,
     Ticket,
     TicketEvent,
@@ -47,7 +50,8 @@ PAGE_SIZES = (25, 50, 100)
 
 
 def team_ids_for(user) -> frozenset[int]:
-    """Teams whose tickets `user` works: member of, plus reviewed ones for QA. Cached per request."""
+    """Teams whose tickets `user` works: member of, plus reviewed ones for QA. Cached per request;
+    the session's user comes with them already (tickets.teams)."""
     cached = getattr(user, "_helpdesk_team_ids", None)
     if cached is not None:
         return cached
@@ -81,7 +85,42 @@ def ticket_for_agent(*, user, reference: str) -> Ticket:
     pk = ticket_id_from_reference(reference)
     if pk is None:
         raise Ticket.DoesNotExist(reference)
-    return tickets_visible_to(user=user).select_related("customer", "team", "assignee").get(pk=pk)
+    return (
+        tickets_visible_to(user=user)
+        .select_related("customer", "team", "assignee")
+        .annotate(_tag_names=tag_names_of_ticket())
+        .get(pk=pk)
+    )
+
+
+def tag_names_of_ticket() -> RawSQL:
+    """Annotate tickets with their tag names in name order (a JSON list), read with the ticket
+    instead of in a query of their own; `tag_names_of` reads it back."""
+    quote = connection.ops.quote_name
+    link = Ticket.tags.through._meta
+    tag_table, link_table, ticket_table = (
+        quote(Tag._meta.db_table),
+        quote(link.db_table),
+        quote(Ticket._meta.db_table),
+    )
+    ticket_column, tag_column = quote(link.get_field("ticket").column), quote(link.get_field("tag").column)
+    names = (
+        f"SELECT tg.{quote('name')} FROM {tag_table} tg JOIN {link_table} tt ON tt.{tag_column} = tg.id"  # noqa: S608 - names from the models
+        f" WHERE tt.{ticket_column} = {ticket_table}.{quote('id')}"
+    )
+    if connection.vendor == "postgresql":
+        sql = f"SELECT COALESCE(JSONB_AGG(n.name ORDER BY n.name), '[]') FROM ({names}) n"
+    else:
+        sql = f"SELECT JSON_GROUP_ARRAY(n.name) FROM ({names} ORDER BY 1) n"
+    return RawSQL(sql, (), output_field=JSONField())  # noqa: S611  # nosec B611 - no input in it
+
+
+def tag_names_of(ticket: Ticket) -> list[str]:
+    """The ticket's tag names in name order: annotated by `ticket_for_agent`, else one query."""
+    annotated = getattr(ticket, "_tag_names", None)
+    if annotated is not None:
+        return annotated
+    return tag_names_by_ticket([ticket.pk])[ticket.pk]
 
 
 def tag_names_by_ticket(ticket_ids) -> dict[int, list[str]]:
@@ -357,7 +396,7 @@ def ticket_page(*, user, ticket: Ticket) -> TicketPage:
     customer_tickets = tickets_visible_to(user=user).filter(customer_id=customer.pk)
     return TicketPage(
         ticket=ticket,
-        tag_names=tag_names_by_ticket([ticket.pk])[ticket.pk],
+        tag_names=tag_names_of(ticket),
         messages=messages,
         history=_history(ticket, agents=agents, teams=teams),
         clocks=sla_clocks(ticket, now=timezone.now()),

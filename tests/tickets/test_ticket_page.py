@@ -149,10 +149,11 @@ def test_ticket_page_queries_do_not_grow_with_messages(
     assert response.text.count("bi-paperclip") == 12
 
 
-# session, user with roles, team ids, ticket + tags, messages + attachments, events, other tickets, ratings,
-# touchpoints (and former agents named in the history, if any). Agents, teams and canned replies
-# come from the cached directory (tickets/directory.py), read once for many pages.
-TICKET_PAGE_QUERIES = 11
+# session, user with roles and teams (accounts.backends, tickets.teams), ticket + tags, messages +
+# attachments, events, other tickets, ratings, touchpoints (and former agents named in the history,
+# if any). Agents, teams and canned replies come from the cached directory (tickets/directory.py),
+# read once for many pages.
+TICKET_PAGE_QUERIES = 10
 DIRECTORY_QUERIES = 3
 
 
