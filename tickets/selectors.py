@@ -93,26 +93,58 @@ def ticket_for_agent(*, user, reference: str) -> Ticket:
     )
 
 
+def _json_list(rows: str, *, value: str, order: str, array_of: tuple[str, ...] = ()) -> RawSQL:
+    """A scalar subquery for `annotate`: a value of each row of `rows` (SQL ending in its WHERE), in
+    `order`, as a JSON list; with `array_of`, each value is the JSON array of those columns."""
+    postgresql = connection.vendor == "postgresql"
+    if array_of:
+        value = f"{'JSONB_BUILD_ARRAY' if postgresql else 'JSON_ARRAY'}({', '.join(array_of)})"
+    # Every piece is built from model names and constants above: no input reaches this SQL.
+    inner = f"SELECT {value} AS v, {order} AS o {rows}"
+    if postgresql:
+        sql = f"SELECT COALESCE(JSONB_AGG(n.v ORDER BY n.o), '[]') FROM ({inner}) n"  # noqa: S608
+    else:  # SQLite aggregates in the subquery's order; JSON() keeps arrays arrays through it
+        sql = f"SELECT JSON_GROUP_ARRAY({'JSON(n.v)' if array_of else 'n.v'}) FROM ({inner} ORDER BY 2) n"  # noqa: S608
+    return RawSQL(sql, (), output_field=JSONField())  # noqa: S611  # nosec B611 - no input in it
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
 def tag_names_of_ticket() -> RawSQL:
     """Annotate tickets with their tag names in name order (a JSON list), read with the ticket
     instead of in a query of their own; `tag_names_of` reads it back."""
-    quote = connection.ops.quote_name
     link = Ticket.tags.through._meta
-    tag_table, link_table, ticket_table = (
-        quote(Tag._meta.db_table),
-        quote(link.db_table),
-        quote(Ticket._meta.db_table),
+    ticket, tag = _q(link.get_field("ticket").column), _q(link.get_field("tag").column)
+    return _json_list(
+        f"FROM {_q(Tag._meta.db_table)} tg JOIN {_q(link.db_table)} tt ON tt.{tag} = tg.id"
+        f" WHERE tt.{ticket} = {_q(Ticket._meta.db_table)}.{_q('id')}",
+        value=f"tg.{_q('name')}",
+        order=f"tg.{_q('name')}",
     )
-    ticket_column, tag_column = quote(link.get_field("ticket").column), quote(link.get_field("tag").column)
-    names = (
-        f"SELECT tg.{quote('name')} FROM {tag_table} tg JOIN {link_table} tt ON tt.{tag_column} = tg.id"  # noqa: S608 - names from the models
-        f" WHERE tt.{ticket_column} = {ticket_table}.{quote('id')}"
+
+
+@dataclass(frozen=True)
+class FileLink:
+    """An attachment as the conversation links to it (tickets:attachment serves it by token)."""
+
+    token: str
+    filename: str
+    size: int
+
+
+def files_of_message() -> RawSQL:
+    """Annotate messages with their attachments in upload order, as [token, filename, size] lists
+    (`_files`), read with the messages instead of in a query of their own."""
+    meta = Attachment._meta
+    return _json_list(
+        f"FROM {_q(meta.db_table)} a"
+        f" WHERE a.{_q(meta.get_field('message').column)} = {_q(Message._meta.db_table)}.{_q('id')}",
+        value="",
+        order="a.id",
+        array_of=tuple(f"a.{_q(meta.get_field(name).column)}" for name in ("token", "filename", "size")),
     )
-    if connection.vendor == "postgresql":
-        sql = f"SELECT COALESCE(JSONB_AGG(n.name ORDER BY n.name), '[]') FROM ({names}) n"
-    else:
-        sql = f"SELECT JSON_GROUP_ARRAY(n.name) FROM ({names} ORDER BY 1) n"
-    return RawSQL(sql, (), output_field=JSONField())  # noqa: S611  # nosec B611 - no input in it
 
 
 def tag_names_of(ticket: Ticket) -> list[str]:
@@ -305,7 +337,6 @@ def workspace_agents() -> QuerySet:
 
 # What a page needs to name a person (`display_name`): pages that only show names load no more.
 NAME_FIELDS = ("id", "username", "first_name", "last_name")
-_UNNAMED_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname not in NAME_FIELDS)
 
 
 def workspace_agent_names() -> QuerySet:
@@ -353,6 +384,7 @@ def _clock(name: str, due: datetime, done: datetime | None, now: datetime) -> SL
 @dataclass
 class HistoryEntry:
     event: TicketEvent
+    actor: str  # who made the change, "" for the system
     before: str
     after: str
 
@@ -361,7 +393,7 @@ class HistoryEntry:
 class TicketPage:
     ticket: Ticket
     tag_names: list[str]
-    messages: list[Message]  # each with its attachments as `files`
+    messages: list[Message]  # each with its attachments as `files` (FileLink) and `author_name`
     history: list[HistoryEntry]
     clocks: list[SLAClock]
     customer: Customer
@@ -384,21 +416,28 @@ class ChatClaim:
 
 
 def ticket_page(*, user, ticket: Ticket) -> TicketPage:
-    """Everything the ticket page shows, in a fixed number of queries however long the ticket."""
-    messages = list(
-        ticket.messages.select_related("author").defer(*(f"author__{name}" for name in _UNNAMED_USER_FIELDS))
-    )
-    _attach_files(messages)
-    customer = ticket.customer
+    """Everything the ticket page shows, in a fixed number of queries however long the ticket.
+
+    Messages come with their files, and the people who wrote them and changed the ticket are named
+    from the directory, so neither query joins; only former agents cost one more query for all.
+    """
+    messages = list(ticket.messages.annotate(_files=files_of_message()))
+    events = list(ticket.events.order_by("occurred_at", "pk"))
     listed = directory()
     agents, teams = list(listed.agents), list(listed.teams)
+    names = _people_named(_people_of(messages, events), agents)
+    for message in messages:
+        message.files = [FileLink(*file) for file in message._files]
+        by_agent = message.author_id and message.sender != Message.Sender.CUSTOMER
+        message.author_name = names.get(message.author_id, "") if by_agent else ""
+    customer = ticket.customer
     # The customer's tickets that `user` may see: the sidebar names no other team's ticket or rating.
     customer_tickets = tickets_visible_to(user=user).filter(customer_id=customer.pk)
     return TicketPage(
         ticket=ticket,
         tag_names=tag_names_of(ticket),
         messages=messages,
-        history=_history(ticket, agents=agents, teams=teams),
+        history=_history(events, names=names, teams=teams),
         clocks=sla_clocks(ticket, now=timezone.now()),
         customer=customer,
         other_tickets=list(
@@ -412,7 +451,9 @@ def ticket_page(*, user, ticket: Ticket) -> TicketPage:
             )[:5]
         ),
         touchpoints=list(
-            TouchpointEvent.objects.filter(customer_id=customer.pk).order_by("-occurred_at")[:5]
+            TouchpointEvent.objects.filter(customer_id=customer.pk)
+            .order_by("-occurred_at")
+            .only("id", "type", "value", "occurred_at")[:5]
         ),
         canned_replies=listed.canned_replies_for(ticket.team_id),
         last_public_message_id=max((m.pk for m in messages if m.kind == Message.Kind.PUBLIC), default=None),
@@ -422,14 +463,23 @@ def ticket_page(*, user, ticket: Ticket) -> TicketPage:
     )
 
 
-def _attach_files(messages: list[Message]) -> None:
-    """Give each message its attachments (`files`, in upload order) from one query."""
-    files: dict[int, list[Attachment]] = {m.pk: [] for m in messages}
-    if files:
-        for attachment in Attachment.objects.filter(message_id__in=list(files)).order_by("pk"):
-            files[attachment.message_id].append(attachment)
-    for message in messages:
-        message.files = files[message.pk]
+def _people_of(messages: list[Message], events: list[TicketEvent]) -> set[int]:
+    """Everyone the page names: authors of agent messages, who changed the ticket, and assignees."""
+    ids = {m.author_id for m in messages if m.author_id and m.sender != Message.Sender.CUSTOMER}
+    ids.update(e.actor_id for e in events if e.actor_id)
+    ids.update(
+        v for e in events if e.kind in _PEOPLE_KINDS for v in (e.before, e.after) if isinstance(v, int)
+    )
+    return ids
+
+
+def _people_named(user_ids: set[int], agents: list) -> dict[int, str]:
+    """Display names of `user_ids`: agents from the directory, anyone else in one query."""
+    people = {u.pk: u for u in agents if u.pk in user_ids}
+    missing = user_ids - people.keys()
+    if missing:
+        people.update(User.objects.only(*NAME_FIELDS).in_bulk(missing))
+    return {pk: u.get_full_name() or u.get_username() for pk, u in people.items()}
 
 
 def _chat_claims(ticket: Ticket) -> list[ChatClaim]:
@@ -454,25 +504,15 @@ _PEOPLE_KINDS = {TicketEvent.Kind.ASSIGNEE}
 _TEAM_KINDS = {TicketEvent.Kind.TEAM}
 
 
-def _history(ticket: Ticket, *, agents: list, teams: list[Team]) -> list[HistoryEntry]:
-    """The ticket's events with people and teams named; only former agents need a query."""
-    events = list(
-        ticket.events.select_related("actor")
-        .defer(*(f"actor__{name}" for name in _UNNAMED_USER_FIELDS))
-        .order_by("occurred_at", "pk")
-    )
-    user_ids = {
-        v for e in events if e.kind in _PEOPLE_KINDS for v in (e.before, e.after) if isinstance(v, int)
-    }
-    people = {u.pk: u for u in agents if u.pk in user_ids}
-    people.update(User.objects.only(*NAME_FIELDS).in_bulk(user_ids - people.keys()))
-    users = {pk: u.get_full_name() or u.get_username() for pk, u in people.items()}
-    names = {TicketEvent.Kind.ASSIGNEE: users, TicketEvent.Kind.TEAM: {team.pk: team.name for team in teams}}
+def _history(events: list[TicketEvent], *, names: dict[int, str], teams: list[Team]) -> list[HistoryEntry]:
+    """The ticket's events with who made each change, and the people and teams in them, named."""
+    kinds = {TicketEvent.Kind.ASSIGNEE: names, TicketEvent.Kind.TEAM: {team.pk: team.name for team in teams}}
     return [
         HistoryEntry(
             event=e,
-            before=_describe(e.kind, e.before, names),
-            after=_describe(e.kind, e.after, names),
+            actor=names.get(e.actor_id, "") if e.actor_id else "",
+            before=_describe(e.kind, e.before, kinds),
+            after=_describe(e.kind, e.after, kinds),
         )
         for e in events
     ]

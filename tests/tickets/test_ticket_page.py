@@ -149,11 +149,11 @@ def test_ticket_page_queries_do_not_grow_with_messages(
     assert response.text.count("bi-paperclip") == 12
 
 
-# session, user with roles and teams (accounts.backends, tickets.teams), ticket + tags, messages +
-# attachments, events, other tickets, ratings, touchpoints (and former agents named in the history,
+# session, user with roles and teams (accounts.backends, tickets.teams), ticket with tags, messages
+# with their files, events, other tickets, ratings, touchpoints (and former agents named on the page,
 # if any). Agents, teams and canned replies come from the cached directory (tickets/directory.py),
 # read once for many pages.
-TICKET_PAGE_QUERIES = 10
+TICKET_PAGE_QUERIES = 8
 DIRECTORY_QUERIES = 3
 
 

@@ -14,7 +14,19 @@ from tickets.selectors import tag_names_by_ticket, tag_names_of, ticket_for_agen
 pytestmark = pytest.mark.django_db
 
 # Names a tag may have when an admin types them: quotes, separators, JSON and HTML specials, RTL.
-ODD_NAMES = ['say "hi"', "a,b", "x\x1fy", "back\\slash", "<b>bold</b>", "שלום", "emoji-🎉", "[1]", "{}", "Zeta", "alpha"]
+ODD_NAMES = [
+    'say "hi"',
+    "a,b",
+    "x\x1fy",
+    "back\\slash",
+    "<b>bold</b>",
+    "שלום",
+    "emoji-🎉",
+    "[1]",
+    "{}",
+    "Zeta",
+    "alpha",
+]
 
 
 def test_annotated_tag_names_equal_the_query_on_random_tickets():
