@@ -40,6 +40,17 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = []
 
+    def get_form_class(self):
+        """The form class, built once per FilterSet class rather than on every page: its fields
+        come from the declarations above alone (no choices read from the database), and each form
+        made from it deep-copies them, so what one request changes on its form stays on it."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     def filter_team(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == NONE:
             return queryset.filter(team__isnull=True)

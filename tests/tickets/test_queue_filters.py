@@ -159,3 +159,22 @@ def test_another_teams_filter_shows_only_the_agents_own_tickets_there(client, wo
     TicketFactory(subject="Blue, not mine", team=blue)
     client.force_login(outsider)
     assert subjects(client, f"team={blue.pk}") == {"Blue, mine"}
+
+
+def test_the_filter_form_class_is_built_once_and_each_form_keeps_its_own_fields(world):
+    from django.http import QueryDict
+
+    from tickets.filters import TicketFilter
+    from tickets.forms import FastSelect, style_queue_filters
+
+    first = TicketFilter(QueryDict("priority=high"), queryset=Ticket.objects.all())
+    second = TicketFilter(QueryDict("priority=low"), queryset=Ticket.objects.all())
+    assert type(first.form) is type(second.form)
+    styled = style_queue_filters(first, agents=[], teams=[])
+    assert isinstance(styled.fields["team"].widget, FastSelect)
+    # What one page did to its form's fields is not seen by the next page's form.
+    assert not isinstance(second.form.fields["team"].widget, FastSelect)
+    assert styled.fields["priority"] is not second.form.fields["priority"]
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["priority"] == ["high"]
+    assert second.form.cleaned_data["priority"] == ["low"]

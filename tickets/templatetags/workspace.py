@@ -4,12 +4,13 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from helpdesk.html import esc, html_format
 from helpdesk.reversing import url_with
-from tickets.models import Ticket
+from tickets.models import Message, Ticket
 from tickets.sanitize import clean_html as sanitize_html
 
 register = template.Library()
@@ -204,4 +205,99 @@ def queue_row(ticket: Ticket, now: datetime) -> SafeString:
         team=team or "Triage",
         sla=sla_due_cell(ticket, now),
         updated=time_ago(ticket.updated_at, now),
+    )
+
+
+_MESSAGE = (
+    '<article class="card mb-2 message message-{kind} message-from-{sender}" id="message-{pk}"'
+    ' aria-label="{label}, {stamp}">'
+    '<header class="card-header d-flex flex-wrap gap-2 align-items-baseline py-1">'
+    '{badge}<strong dir="auto">{author}</strong>{replied}'
+    '<span class="small text-muted ms-auto">{when}</span></header>'
+    '<div class="card-body py-2 message-body" dir="auto">{body}</div>{files}</article>'
+)
+_MESSAGE_BADGES = {
+    Message.Kind.NOTE: mark_safe(  # nosec B308, B703: a constant
+        '<span class="badge text-bg-warning"><i class="bi bi-lock" aria-hidden="true"></i>'
+        " Internal note</span>"
+    ),
+    Message.Kind.SYSTEM: mark_safe('<span class="badge text-bg-secondary">System</span>'),  # nosec B308, B703
+}
+_REPLIED = mark_safe('<span class="small text-muted">replied</span>')  # nosec B308, B703: a constant
+_FILE = (
+    '<li class="list-inline-item"><a href="{}?download=1" download><i class="bi bi-paperclip"'
+    ' aria-hidden="true"></i> <span dir="auto">{}</span></a> <span class="text-muted">({})</span></li>'
+)
+
+
+def _message_label(message: Message) -> str:
+    if message.kind == Message.Kind.NOTE:
+        return "Internal note"
+    if message.kind == Message.Kind.SYSTEM:
+        return "System message"
+    return "Customer message" if message.sender == Message.Sender.CUSTOMER else "Agent reply"
+
+
+@register.simple_tag
+def message_card(message: Message, ticket: Ticket, now: datetime | None = None) -> SafeString:
+    """One message of the conversation (selectors.ticket_page gives it `files` and `author_name`).
+
+    Written here rather than as a template included per message, for the reason queue_row is.
+    """
+    if message.sender == Message.Sender.CUSTOMER:
+        author = str(ticket.customer)
+    else:
+        author = message.author_name or message.get_sender_display()
+    if message.body_html:
+        body = clean_html(message.body_html)
+    else:
+        body = linebreaksbr(message.body_text, autoescape=True)
+    files = ""
+    if message.files:
+        items = "".join(
+            _FILE.format(
+                esc(url_with("tickets:attachment", file.token)),
+                esc(file.filename),
+                esc(filesizeformat(file.size)),
+            )
+            for file in message.files
+        )
+        files = mark_safe(  # nosec B308, B703: every value in the items is escaped above
+            f'<footer class="card-footer py-1"><ul class="list-inline mb-0 small">{items}</ul></footer>'
+        )
+    public_reply = message.kind == Message.Kind.PUBLIC and message.sender == Message.Sender.AGENT
+    return html_format(
+        _MESSAGE,
+        kind=message.kind,
+        sender=message.sender,
+        pk=message.pk,
+        label=_message_label(message),
+        stamp=stamp(message.created_at),
+        badge=_MESSAGE_BADGES.get(message.kind, ""),
+        author=author,
+        replied=_REPLIED if public_reply else "",
+        when=time_ago(message.created_at, now),
+        body=body,
+        files=files,
+    )
+
+
+_HISTORY_ROW = (
+    '<tr><td class="text-nowrap"><time datetime="{}">{}</time></td><td dir="auto">{}</td><td>{}</td>'
+    '<td dir="auto">{}</td><td dir="auto">{}</td></tr>'
+)
+
+
+@register.simple_tag
+def history_row(entry) -> SafeString:
+    """One row of the ticket's history (a selectors.HistoryEntry): when, who, what, before, after."""
+    event = entry.event
+    return html_format(
+        _HISTORY_ROW,
+        iso(event.occurred_at),
+        stamp(event.occurred_at),
+        entry.actor or "System",
+        event.get_kind_display(),
+        entry.before,
+        entry.after,
     )
