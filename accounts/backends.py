@@ -11,6 +11,8 @@ Apps above this one may read more of what every page asks about the user in the 
 that this app imports none of them.
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -56,7 +58,12 @@ def remember_roles(user, names: str | None) -> None:
 
 
 def user_extras() -> list:
-    return [import_string(path) for path in getattr(settings, "ACCOUNTS_USER_EXTRAS", ())]
+    return _imported(tuple(getattr(settings, "ACCOUNTS_USER_EXTRAS", ())))
+
+
+@functools.cache
+def _imported(paths: tuple[str, ...]) -> list:
+    return [import_string(path) for path in paths]
 
 
 class RolesModelBackend(ModelBackend):

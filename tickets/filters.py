@@ -43,7 +43,9 @@ class TicketFilter(django_filters.FilterSet):
     def get_form_class(self):
         """The form class, built once per FilterSet class rather than on every page: its fields
         come from the declarations above alone (no choices read from the database), and each form
-        made from it deep-copies them, so what one request changes on its form stays on it."""
+        made from it deep-copies them, so what one request changes on its form stays on it. A filter
+        whose choices come from the database or the request would need its own form class: the
+        test of this cache fails on one."""
         cls = type(self)
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:

@@ -9,14 +9,13 @@ anyone else sees nothing.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import Case, IntegerField, JSONField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, Expression, IntegerField, JSONField, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -93,36 +92,56 @@ def ticket_for_agent(*, user, reference: str) -> Ticket:
     )
 
 
-def _json_list(rows: str, *, value: str, order: str, array_of: tuple[str, ...] = ()) -> RawSQL:
-    """A scalar subquery for `annotate`: a value of each row of `rows` (SQL ending in its WHERE), in
-    `order`, as a JSON list; with `array_of`, each value is the JSON array of those columns."""
-    postgresql = connection.vendor == "postgresql"
-    if array_of:
-        value = f"{'JSONB_BUILD_ARRAY' if postgresql else 'JSON_ARRAY'}({', '.join(array_of)})"
-    # Every piece is built from model names and constants above: no input reaches this SQL.
-    inner = f"SELECT {value} AS v, {order} AS o {rows}"
-    if postgresql:
-        sql = f"SELECT COALESCE(JSONB_AGG(n.v ORDER BY n.o), '[]') FROM ({inner}) n"  # noqa: S608
-    else:  # SQLite aggregates in the subquery's order; JSON() keeps arrays arrays through it
-        sql = f"SELECT JSON_GROUP_ARRAY({'JSON(n.v)' if array_of else 'n.v'}) FROM ({inner} ORDER BY 2) n"  # noqa: S608
-    return RawSQL(sql, (), output_field=JSONField())  # noqa: S611  # nosec B611 - no input in it
+class _JSONList(Expression):
+    """A scalar subquery for `annotate`: for each annotated row, the rows that `parts` selects, in
+    their order, as a JSON list of one value each (or of a list of values, with several).
+
+    `parts(quote, outer)` gives the SQL pieces `(rows, values, order)`: `rows` is FROM ... WHERE,
+    correlated to the annotated table by its name `outer`; `values` and `order` are columns. The
+    SQL is written when the query is compiled, with the compiling connection and the name the
+    query gives the annotated table (Django renames it inside a subquery). PostgreSQL aggregates
+    in order, as does SQLite from 3.44. Every piece comes from model metadata: no input reaches
+    this SQL.
+    """
+
+    output_field = JSONField()
+
+    def __init__(self, parts):
+        super().__init__()
+        self.parts = parts
+
+    def as_sql(self, compiler, connection):
+        outer = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        rows, values, order = self.parts(connection.ops.quote_name, outer)
+        if connection.vendor == "postgresql":
+            value = values[0] if len(values) == 1 else f"JSONB_BUILD_ARRAY({', '.join(values)})"
+            inner = f"SELECT {value} AS v, {order} AS o {rows}"
+            return f"(SELECT COALESCE(JSONB_AGG(n.v ORDER BY n.o), '[]') FROM ({inner}) n)", ()  # noqa: S608
+        value = values[0] if len(values) == 1 else f"JSON_ARRAY({', '.join(values)})"
+        element = "n.v" if len(values) == 1 else "JSON(n.v)"  # JSON(): an array stays one through n
+        inner = f"SELECT {value} AS v, {order} AS o {rows}"
+        if sqlite3.sqlite_version_info >= (3, 44):
+            return f"(SELECT JSON_GROUP_ARRAY({element} ORDER BY n.o) FROM ({inner}) n)", ()  # noqa: S608
+        # Older SQLite cannot order inside an aggregate; it reads an ordered subquery in its order
+        # (it does not flatten a subquery with ORDER BY into an aggregate query).
+        return f"(SELECT JSON_GROUP_ARRAY({element}) FROM ({inner} ORDER BY 2) n)", ()  # noqa: S608
 
 
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _tag_names_parts(quote, outer):
+    link = Ticket.tags.through._meta
+    ticket, tag = quote(link.get_field("ticket").column), quote(link.get_field("tag").column)
+    rows = (
+        f"FROM {quote(Tag._meta.db_table)} tg JOIN {quote(link.db_table)} tt ON tt.{tag} = tg.id"
+        f" WHERE tt.{ticket} = {outer}.{quote('id')}"
+    )
+    name = f"tg.{quote('name')}"
+    return rows, (name,), name
 
 
-def tag_names_of_ticket() -> RawSQL:
+def tag_names_of_ticket() -> _JSONList:
     """Annotate tickets with their tag names in name order (a JSON list), read with the ticket
     instead of in a query of their own; `tag_names_of` reads it back."""
-    link = Ticket.tags.through._meta
-    ticket, tag = _q(link.get_field("ticket").column), _q(link.get_field("tag").column)
-    return _json_list(
-        f"FROM {_q(Tag._meta.db_table)} tg JOIN {_q(link.db_table)} tt ON tt.{tag} = tg.id"
-        f" WHERE tt.{ticket} = {_q(Ticket._meta.db_table)}.{_q('id')}",
-        value=f"tg.{_q('name')}",
-        order=f"tg.{_q('name')}",
-    )
+    return _JSONList(_tag_names_parts)
 
 
 @dataclass(frozen=True)
@@ -134,17 +153,18 @@ class FileLink:
     size: int
 
 
-def files_of_message() -> RawSQL:
+def _files_parts(quote, outer):
+    meta = Attachment._meta
+    message = quote(meta.get_field("message").column)
+    rows = f"FROM {quote(meta.db_table)} a WHERE a.{message} = {outer}.{quote('id')}"
+    values = tuple(f"a.{quote(meta.get_field(name).column)}" for name in ("token", "filename", "size"))
+    return rows, values, "a.id"
+
+
+def files_of_message() -> _JSONList:
     """Annotate messages with their attachments in upload order, as [token, filename, size] lists
     (`_files`), read with the messages instead of in a query of their own."""
-    meta = Attachment._meta
-    return _json_list(
-        f"FROM {_q(meta.db_table)} a"
-        f" WHERE a.{_q(meta.get_field('message').column)} = {_q(Message._meta.db_table)}.{_q('id')}",
-        value="",
-        order="a.id",
-        array_of=tuple(f"a.{_q(meta.get_field(name).column)}" for name in ("token", "filename", "size")),
-    )
+    return _JSONList(_files_parts)
 
 
 def tag_names_of(ticket: Ticket) -> list[str]:

@@ -73,3 +73,16 @@ def test_the_page_draws_the_conversation_and_history(client):
     assert '<strong dir="auto">&lt;i&gt;Mia&lt;/i&gt;</strong>' in html
     assert '<td dir="auto">&lt;i&gt;Mia&lt;/i&gt;</td><td>Priority changed</td>' in html
     assert '<td dir="auto">System</td>' in html
+
+
+def test_a_message_read_elsewhere_draws_the_same_card():
+    crew = team()
+    me = agent_in(crew, first_name="Ann", last_name="Lee")
+    ticket = TicketFactory(team=crew)
+    note = services.ticket_note(ticket=ticket, by=me, body="See the log")
+    services.attachment_add(message=note, upload=SimpleUploadedFile("log.txt", b"x", "text/plain"))
+    page = ticket_page(user=me, ticket=ticket_for_agent(user=me, reference=ticket.reference))
+    prepared = next(m for m in page.messages if m.pk == note.pk)
+    plain = type(note).objects.get(pk=note.pk)
+    assert message_card(plain, page.ticket) == message_card(prepared, page.ticket)
+    assert "Ann Lee" in message_card(plain, page.ticket) and "log.txt" in message_card(plain, page.ticket)

@@ -63,3 +63,33 @@ def test_the_page_shows_the_annotated_tags(client):
     assert "&lt;b&gt;bold&lt;/b&gt;</span>" in html
     assert "<b>bold</b>" not in html
     assert "שלום</span>" in html
+
+
+def test_the_annotations_hold_inside_a_subquery_where_django_renames_the_table():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db.models import OuterRef, Subquery
+
+    from tickets import services
+    from tickets.models import Message, Ticket
+    from tickets.selectors import files_of_message, tag_names_of_ticket
+
+    crew = team()
+    me = agent_in(crew)
+    made = [TicketFactory(team=crew) for _ in range(3)]
+    made[0].tags.set([Tag.objects.create(name="b"), Tag.objects.create(name="a")])
+    made[2].tags.set([Tag.objects.get(name="b")])
+    note = services.ticket_note(ticket=made[1], by=me, body="files")
+    for name in ("one.txt", "two.txt"):
+        services.attachment_add(message=note, upload=SimpleUploadedFile(name, b"x", "text/plain"))
+
+    inner = Ticket.objects.annotate(names=tag_names_of_ticket()).filter(pk=OuterRef("pk")).values("names")
+    found = dict(
+        Ticket.objects.filter(pk__in=[t.pk for t in made])
+        .annotate(names=Subquery(inner[:1]))
+        .values_list("pk", "names")
+    )
+    assert found == {made[0].pk: ["a", "b"], made[1].pk: [], made[2].pk: ["b"]}
+
+    files = Message.objects.annotate(files=files_of_message()).filter(pk=OuterRef("pk")).values("files")
+    read = Message.objects.filter(pk=note.pk).annotate(files=Subquery(files[:1]))
+    assert [name for _, name, _ in read.values_list("files", flat=True).get()] == ["one.txt", "two.txt"]

@@ -240,27 +240,31 @@ def _message_label(message: Message) -> str:
 
 @register.simple_tag
 def message_card(message: Message, ticket: Ticket, now: datetime | None = None) -> SafeString:
-    """One message of the conversation (selectors.ticket_page gives it `files` and `author_name`).
+    """One message of the conversation. selectors.ticket_page gives it `files` and `author_name`;
+    a message read any other way costs a query for each.
 
     Written here rather than as a template included per message, for the reason queue_row is.
     """
     if message.sender == Message.Sender.CUSTOMER:
         author = str(ticket.customer)
     else:
-        author = message.author_name or message.get_sender_display()
+        name = getattr(message, "author_name", None)
+        author = (display_name(message.author) if name is None else name) or message.get_sender_display()
     if message.body_html:
         body = clean_html(message.body_html)
     else:
         body = linebreaksbr(message.body_text, autoescape=True)
-    files = ""
-    if message.files:
+    files, attached = "", getattr(message, "files", None)
+    if attached is None:  # a message not read by selectors.ticket_page
+        attached = list(message.attachments.order_by("pk"))
+    if attached:
         items = "".join(
             _FILE.format(
                 esc(url_with("tickets:attachment", file.token)),
                 esc(file.filename),
                 esc(filesizeformat(file.size)),
             )
-            for file in message.files
+            for file in attached
         )
         files = mark_safe(  # nosec B308, B703: every value in the items is escaped above
             f'<footer class="card-footer py-1"><ul class="list-inline mb-0 small">{items}</ul></footer>'
