@@ -13,16 +13,6 @@ from tickets.models import CannedReply
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def crew():
-    return team(name="Red")
-
-
-@pytest.fixture
-def me(crew):
-    return agent_in(crew, username="me", first_name="Mia", last_name="Agent")
-
-
 def _queries(call) -> int:
     with CaptureQueriesContext(connection) as captured:
         call()

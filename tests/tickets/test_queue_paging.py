@@ -6,16 +6,11 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import TicketFactory
-from tests.tickets.workspace import agent_in, team, tickets
+from tests.tickets.workspace import agent_in, tickets
 from tickets.keyset import SortKey, keyset_page
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def crew():
-    return team(name="Red")
 
 
 @pytest.fixture

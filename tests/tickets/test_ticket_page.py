@@ -11,21 +11,11 @@ from django.utils import timezone
 from lifecycle.models import Customer, Stage
 from lifecycle.services import customer_set_churn_risk, touchpoint_record
 from tests.factories import CannedReplyFactory, TicketFactory
-from tests.tickets.workspace import agent_in, team
+from tests.tickets.workspace import team
 from tickets import services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def crew():
-    return team(name="Red")
-
-
-@pytest.fixture
-def me(crew):
-    return agent_in(crew, username="me", first_name="Mia", last_name="Agent")
 
 
 @pytest.fixture

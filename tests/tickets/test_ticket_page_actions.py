@@ -11,11 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crew():
-    return team(name="Red")
-
-
-@pytest.fixture
 def me(crew):
     return agent_in(crew, username="me", first_name="Mia")
 
